@@ -1,0 +1,135 @@
+"""Parse a corpus once, in parallel with a progress bar, and cache the note lists on disk.
+
+The cache is one compressed ``.npz`` per source (no pickle), keyed by the SHA-1 of every file's
+contents, ``steps_per_beat`` and the parser version. A second run with the same files reads the
+cache and parses nothing; editing, adding or removing a file makes a new key.
+"""
+
+import concurrent.futures
+import dataclasses
+import hashlib
+import multiprocessing
+import os
+import sys
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from mguv.data.parse import PARSER_VERSION, parse_file
+from mguv.io import atomic_path
+
+
+def default_cache_dir():
+    """``$MGUV_CACHE_DIR``, else ``~/.cache/mguv``."""
+    return os.environ.get("MGUV_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "mguv")
+
+
+@dataclasses.dataclass
+class ParsedSource:
+    """The parsed files of one source.
+
+    Attributes:
+      label: the source as the user named it (a folder, or a corpus name).
+      names: names of the files that parsed, in source order.
+      notes: one int32 array [num_notes, 3] (pitch, onset step, offset step) per parsed file.
+      bad: (name, reason) for every file that was skipped.
+      from_cache: whether this came from the cache without parsing.
+    """
+
+    label: str
+    names: list
+    notes: list
+    bad: list
+    from_cache: bool = False
+
+
+def _cache_key(items, steps_per_beat):
+    digest = hashlib.sha1(f"v{PARSER_VERSION}:spb{steps_per_beat}".encode())
+    for item in items:
+        digest.update(item.name.encode())
+        digest.update(hashlib.sha1(item.read()).digest())
+    return digest.hexdigest()[:20]
+
+
+def _parse_job(args):
+    return parse_file(*args)
+
+
+def _parse_all(items, steps_per_beat, workers, desc, progress):
+    jobs = [(it.name, it.path, it.data if it.path is None else None, steps_per_beat) for it in items]
+    bar = tqdm(total=len(jobs), desc=desc, unit="file", disable=not progress, file=sys.stderr)
+    if workers <= 1 or len(jobs) < 2 * workers:
+        results = []
+        for job in jobs:
+            results.append(_parse_job(job))
+            bar.update()
+    else:
+        # spawn, not fork: the parent may already hold TensorFlow's threads.
+        ctx = multiprocessing.get_context("spawn")
+        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+            results = []
+            for result in pool.map(_parse_job, jobs, chunksize=max(1, len(jobs) // (workers * 16))):
+                results.append(result)
+                bar.update()
+    bar.close()
+    return results
+
+
+def parse_source(source, steps_per_beat, cache_dir=None, workers=None, progress=True):
+    """Returns the ``ParsedSource`` for ``source`` (a ``corpus.Source``), from cache when possible.
+
+    Args:
+      source: the files to parse.
+      steps_per_beat: grid resolution in steps per quarter note.
+      cache_dir: where ``notes-<key>.npz`` lives; None for ``default_cache_dir()``, "" to disable.
+      workers: parser processes; None for all cores.
+      progress: show a tqdm progress bar on stderr.
+    """
+    cache_dir = default_cache_dir() if cache_dir is None else cache_dir
+    key = _cache_key(source.items, steps_per_beat)
+    path = os.path.join(cache_dir, f"notes-{key}.npz") if cache_dir else None
+    if path and os.path.exists(path):
+        try:
+            return _load(path, source.label)
+        except (OSError, ValueError, KeyError):
+            pass  # A damaged cache file is re-parsed and rewritten below.
+    results = _parse_all(source.items, steps_per_beat, workers or os.cpu_count() or 1,
+                         f"parsing {source.label}", progress)
+    names, notes, bad = [], [], []
+    for item, (file_notes, reason) in zip(source.items, results):
+        if file_notes is None:
+            bad.append((item.name, reason))
+        else:
+            names.append(item.name)
+            notes.append(file_notes)
+    parsed = ParsedSource(source.label, names, notes, bad)
+    if path:
+        _save(path, parsed)
+    return parsed
+
+
+def _save(path, parsed):
+    offsets = np.cumsum([0] + [len(n) for n in parsed.notes])
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as f:
+            np.savez_compressed(
+                f,
+                names=np.asarray(parsed.names, dtype=str),
+                notes=np.concatenate(parsed.notes or [np.zeros((0, 3), np.int32)]).astype(np.int32),
+                offsets=offsets.astype(np.int64),
+                bad_names=np.asarray([b[0] for b in parsed.bad], dtype=str),
+                bad_reasons=np.asarray([b[1] for b in parsed.bad], dtype=str),
+            )
+
+
+def _load(path, label):
+    with np.load(path, allow_pickle=False) as z:
+        offsets = z["offsets"]
+        notes = z["notes"]
+        return ParsedSource(
+            label=label,
+            names=[str(n) for n in z["names"]],
+            notes=[notes[a:b] for a, b in zip(offsets[:-1], offsets[1:])],
+            bad=list(zip((str(n) for n in z["bad_names"]), (str(r) for r in z["bad_reasons"]))),
+            from_cache=True,
+        )

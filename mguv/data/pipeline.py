@@ -1,0 +1,56 @@
+"""tf.data pipelines over in-memory segments (already parsed and cached by ``mguv.data.cache``)."""
+
+import numpy as np
+import tensorflow as tf
+
+
+def random_transpose(x, max_shift, seed):
+    """Shifts a batch of rolls along the pitch axis by a random number of semitones per segment.
+
+    Args:
+      x: float32 [batch, steps, pitches].
+      max_shift: largest shift in semitones, up or down.
+      seed: int, for the stateless random draw (combined with the batch's position).
+
+    The shift for each segment is drawn uniformly from the shifts in [-max_shift, max_shift] that
+    keep all of its notes inside the pitch range, so augmentation never drops a note.
+    """
+    pitches = tf.shape(x)[2]
+    active = tf.reduce_any(x > 0, axis=1)  # [batch, pitches]
+    idx = tf.range(pitches)
+    big = pitches * 2
+    lowest = tf.reduce_min(tf.where(active, idx, big), axis=1)
+    highest = tf.reduce_max(tf.where(active, idx, -1), axis=1)
+    low = tf.maximum(-max_shift, -lowest)
+    high = tf.minimum(max_shift, pitches - 1 - highest)
+    u = tf.random.stateless_uniform(tf.shape(low), seed=seed)
+    shift = low + tf.cast(tf.floor(u * tf.cast(high - low + 1, tf.float32)), tf.int32)
+    shift = tf.minimum(shift, high)
+    # Gather source column (j - shift) for target column j; out-of-range sources read zeros.
+    src = idx[None, :] - shift[:, None]  # [batch, pitches]
+    valid = (src >= 0) & (src < pitches)
+    gathered = tf.gather(x, tf.clip_by_value(src, 0, pitches - 1), axis=2, batch_dims=1)
+    return gathered * tf.cast(valid, x.dtype)[:, None, :]
+
+
+def make_dataset(x, batch_size, shuffle=False, seed=0, transpose=0, drop_remainder=False):
+    """Batches segments into a ``tf.data.Dataset`` of float32 [batch, steps, pitches] in {0, 1}.
+
+    Args:
+      x: bool or uint8 array [num_segments, steps, pitches].
+      batch_size: segments per batch.
+      shuffle: reshuffle every epoch (seeded).
+      seed: shuffle/augmentation seed.
+      transpose: max semitones of random transposition (0 = none); use for training only.
+      drop_remainder: drop a last partial batch.
+    """
+    ds = tf.data.Dataset.from_tensor_slices(np.asarray(x, np.uint8))
+    if shuffle:
+        ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+    ds = ds.batch(batch_size, drop_remainder=drop_remainder)
+    ds = ds.map(lambda b: tf.cast(b, tf.float32), num_parallel_calls=tf.data.AUTOTUNE)
+    if transpose:
+        seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
+        ds = tf.data.Dataset.zip(ds, seeds).map(
+            lambda b, s: random_transpose(b, transpose, s), num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.prefetch(tf.data.AUTOTUNE)

@@ -1,0 +1,1 @@
+"""Models: ``vae.VAE`` owns the ELBO; families are encoder/decoder parts (``lstm``)."""

@@ -1,0 +1,152 @@
+"""The one VAE base: posterior head, reparameterization, KL, beta annealing, free bits, the ELBO
+in ``train_step``/``test_step``. Model families plug in an encoder and a decoder part.
+
+Part interface:
+  encoder(x, training) -> features [batch, encoder.output_dim]; encoder.build(x_shape)
+  decoder(z, x, training) -> outputs (teacher-forced; e.g. logits [batch, steps, pitches]);
+      decoder.build(z_shape, x_shape)
+  decoder.reconstruction_loss(x, outputs) -> dict of per-example terms [batch] in nats; the
+      term "recon" is the one optimized, the others (named in decoder.extra_loss_terms, e.g.
+      "nll") are tracked as metrics
+  decoder.prediction(outputs) -> what the output metrics compare to x (e.g. probabilities)
+  decoder.output_metrics() -> new keras metrics with update_state(x, prediction)
+  decoder.generate(z, ...) -> free-running output (used by export/generation, not here)
+"""
+
+import keras
+import tensorflow as tf
+from keras import ops
+
+
+def gaussian_kl(mean, logvar):
+    """KL(N(mean, exp(logvar)) || N(0, I)) per latent dimension, in nats. [batch, latent] -> same."""
+    return 0.5 * (ops.exp(logvar) + ops.square(mean) - 1.0 - logvar)
+
+
+@keras.saving.register_keras_serializable(package="mguv")
+class VAE(keras.Model):
+    """A VAE with pluggable parts, trained with ``fit()``.
+
+    Loss per example (nats): recon + beta * max(KL - free_bits, 0), averaged over the batch.
+    beta ramps linearly from 0 to ``beta`` over ``beta_warmup_steps`` optimizer steps (0 = no
+    annealing), read from ``optimizer.iterations`` so it resumes correctly after a restart.
+
+    Args:
+      encoder: a layer mapping x to features [batch, features].
+      decoder: a decoder part (see the module docstring).
+      latent_dim: size of z.
+      beta: final KL weight (beta < 1 or > 1 gives a beta-VAE).
+      beta_warmup_steps: linear KL annealing length in optimizer steps.
+      free_bits: nats of KL per example that cost nothing (MusicVAE's free bits).
+      seed: seed of the reparameterization noise.
+    """
+
+    def __init__(self, encoder, decoder, latent_dim, beta=1.0, beta_warmup_steps=0, free_bits=0.0,
+                 seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.encoder = encoder
+        self.decoder = decoder
+        self.latent_dim = int(latent_dim)
+        self.beta = float(beta)
+        self.beta_warmup_steps = int(beta_warmup_steps)
+        self.free_bits = float(free_bits)
+        self.seed = seed
+        self.posterior = keras.layers.Dense(2 * self.latent_dim, name="posterior")
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        names = ("loss", "recon", "kl", "beta") + tuple(decoder.extra_loss_terms)
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
+        self.output_metrics_list = decoder.output_metrics()
+
+    def build(self, input_shape):
+        """input_shape: the data shape, e.g. [batch, steps, pitches]."""
+        # Parts restored from a .keras config may have built themselves already.
+        if not self.encoder.built:
+            self.encoder.build(input_shape)
+        self.posterior.build((input_shape[0], self.encoder.output_dim))
+        if not self.decoder.built:
+            self.decoder.build((input_shape[0], self.latent_dim), input_shape)
+
+    # -- the model ------------------------------------------------------------------------------
+    def encode(self, x, training=False):
+        """x [batch, ...] -> (mean, logvar), each [batch, latent_dim]."""
+        params = self.posterior(self.encoder(x, training=training))
+        mean, logvar = ops.split(params, 2, axis=-1)
+        # A bounded log-variance keeps exp() finite early in training.
+        return mean, ops.clip(logvar, -12.0, 8.0)
+
+    def sample_posterior(self, mean, logvar):
+        eps = keras.random.normal(ops.shape(mean), seed=self.seed_generator)
+        return mean + ops.exp(0.5 * logvar) * eps
+
+    def call(self, x, training=False):
+        """Teacher-forced reconstruction outputs from a posterior sample (training) or mean."""
+        mean, logvar = self.encode(x, training=training)
+        z = self.sample_posterior(mean, logvar) if training else mean
+        return self.decoder(z, x, training=training)
+
+    # -- the ELBO -------------------------------------------------------------------------------
+    def current_beta(self):
+        """The annealed KL weight at the optimizer's current step (a scalar)."""
+        if self.beta_warmup_steps <= 0 or self.optimizer is None:
+            return ops.convert_to_tensor(self.beta, "float32")
+        step = ops.cast(self.optimizer.iterations, "float32")
+        return self.beta * ops.minimum(1.0, step / float(self.beta_warmup_steps))
+
+    def elbo_terms(self, x, training):
+        """Returns (terms, outputs): terms are batch means in nats (loss, recon, kl, beta, ...)."""
+        mean, logvar = self.encode(x, training=training)
+        z = self.sample_posterior(mean, logvar)
+        outputs = self.decoder(z, x, training=training)
+        recon_terms = self.decoder.reconstruction_loss(x, outputs)
+        kl = ops.sum(gaussian_kl(mean, logvar), axis=-1)
+        kl_cost = ops.maximum(kl - self.free_bits, 0.0)
+        beta = self.current_beta()
+        loss = ops.mean(recon_terms["recon"] + beta * kl_cost)
+        terms = {"loss": loss, "kl": ops.mean(kl), "beta": beta}
+        terms.update({k: ops.mean(v) for k, v in recon_terms.items()})
+        return terms, outputs
+
+    def _update_metrics(self, x, terms, outputs):
+        for name, value in terms.items():
+            self.trackers[name].update_state(value)
+        prediction = self.decoder.prediction(outputs)
+        for metric in self.output_metrics_list:
+            metric.update_state(x, prediction)
+        return {m.name: m.result() for m in self.metrics}
+
+    def train_step(self, data):
+        x = data[0] if isinstance(data, tuple) else data
+        with tf.GradientTape() as tape:
+            terms, outputs = self.elbo_terms(x, training=True)
+        grads = tape.gradient(terms["loss"], self.trainable_weights)
+        self.optimizer.apply(grads, self.trainable_weights)
+        return self._update_metrics(x, terms, outputs)
+
+    def test_step(self, data):
+        x = data[0] if isinstance(data, tuple) else data
+        terms, outputs = self.elbo_terms(x, training=False)
+        return self._update_metrics(x, terms, outputs)
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values()) + list(self.output_metrics_list)
+
+    # -- serialization --------------------------------------------------------------------------
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "encoder": keras.saving.serialize_keras_object(self.encoder),
+            "decoder": keras.saving.serialize_keras_object(self.decoder),
+            "latent_dim": self.latent_dim,
+            "beta": self.beta,
+            "beta_warmup_steps": self.beta_warmup_steps,
+            "free_bits": self.free_bits,
+            "seed": self.seed,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["encoder"] = keras.saving.deserialize_keras_object(config["encoder"])
+        config["decoder"] = keras.saving.deserialize_keras_object(config["decoder"])
+        return cls(**config)

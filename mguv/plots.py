@@ -1,0 +1,106 @@
+"""Figures: loss curves, piano-rolls, per-pitch F1, latent scatter plots. All write PNGs atomically."""
+
+import csv
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from mguv.io import atomic_path  # noqa: E402
+
+
+def _save(fig, path):
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110, bbox_inches="tight", format="png")
+    plt.close(fig)
+
+
+def read_history(csv_path):
+    """Reads a Keras CSVLogger file into {column: float array}; later rows win for repeated epochs
+    (a resumed run appends)."""
+    rows = {}
+    with open(csv_path) as f:
+        for row in csv.DictReader(f):
+            rows[int(row["epoch"])] = row
+    epochs = sorted(rows)
+    columns = [c for c in (rows[epochs[0]] if epochs else {}) if c != "epoch"]
+    history = {"epoch": np.asarray(epochs)}
+    for c in columns:
+        history[c] = np.asarray([float(rows[e][c]) if rows[e].get(c) not in ("", None) else np.nan
+                                 for e in epochs])
+    return history
+
+
+def loss_curves(history, path, terms=("loss", "recon", "kl")):
+    """One panel per term (nats per segment), train and validation against epoch."""
+    terms = [t for t in terms if t in history]
+    fig, axes = plt.subplots(1, len(terms), figsize=(4.2 * len(terms), 3.2), squeeze=False)
+    epochs = history["epoch"] + 1
+    for ax, term in zip(axes[0], terms):
+        ax.plot(epochs, history[term], "o-", label="train", ms=3)
+        if f"val_{term}" in history:
+            ax.plot(epochs, history[f"val_{term}"], "o-", label="validation", ms=3)
+        ax.set_title(term)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("nats / segment")
+        ax.grid(alpha=0.3)
+        ax.legend()
+    _save(fig, path)
+
+
+def piano_rolls(rolls, path, titles=None, rep=None, cols=4):
+    """Draws rolls [n, steps, pitches] in a grid; pitch on the y axis (MIDI numbers if ``rep``)."""
+    rolls = np.asarray(rolls)
+    n = len(rolls)
+    cols = min(cols, n)
+    rows = int(np.ceil(n / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.4 * rows), squeeze=False)
+    low = rep.min_pitch if rep else 0
+    for i, ax in enumerate(axes.flat):
+        if i >= n:
+            ax.axis("off")
+            continue
+        ax.imshow(rolls[i].T, origin="lower", aspect="auto", cmap="Greys", vmin=0, vmax=1,
+                  interpolation="nearest", extent=(0, rolls.shape[1], low - 0.5, low + rolls.shape[2] - 0.5))
+        if titles:
+            ax.set_title(titles[i], fontsize=9)
+        ax.set_xlabel("step", fontsize=8)
+        ax.set_ylabel("pitch", fontsize=8)
+        ax.tick_params(labelsize=7)
+    _save(fig, path)
+
+
+def per_pitch_f1(f1, support, rep, path):
+    """Bar plot of F1 per pitch column; ``support`` (active cells per pitch) on a second axis."""
+    pitches = np.arange(rep.min_pitch, rep.min_pitch + rep.num_pitches)
+    fig, ax = plt.subplots(figsize=(10, 3.2))
+    ax.bar(pitches, f1, color="tab:blue")
+    ax.set_xlabel("MIDI pitch")
+    ax.set_ylabel("F1")
+    ax.set_ylim(0, 1)
+    ax2 = ax.twinx()
+    ax2.plot(pitches, support, "k.", ms=4)
+    ax2.set_ylabel("active cells (dots)")
+    ax2.set_yscale("symlog")
+    _save(fig, path)
+
+
+def latent_scatter(points, colour, title, path, colour_label="note density"):
+    """2-D scatter of latent projections [n, 2], coloured by a per-point value."""
+    fig, ax = plt.subplots(figsize=(4.8, 4.2))
+    sc = ax.scatter(points[:, 0], points[:, 1], c=colour, s=5, cmap="viridis")
+    fig.colorbar(sc, ax=ax, label=colour_label)
+    ax.set_title(title)
+    _save(fig, path)
+
+
+def bars(values, path, xlabel, ylabel, title=""):
+    """A plain bar plot of ``values`` against their index."""
+    fig, ax = plt.subplots(figsize=(8, 3))
+    ax.bar(np.arange(len(values)), values)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    _save(fig, path)

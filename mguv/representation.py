@@ -1,0 +1,80 @@
+"""The representation: what one training example means, as a single value saved with every run.
+
+Training writes it to ``RUN/representation.json`` and into the SavedModel; generation reads it back
+and never guesses.
+"""
+
+import dataclasses
+import json
+
+
+@dataclasses.dataclass(frozen=True)
+class PianoRoll:
+    """A binary piano-roll segment of shape [segment_steps, num_pitches].
+
+    Attributes:
+      steps_per_beat: grid resolution, in steps per quarter note (4 = sixteenth notes).
+      min_pitch: MIDI pitch of column 0 (48 = C3).
+      num_pitches: number of pitch columns (36 covers C3..B5).
+      segment_steps: segment length in steps (32 = two 4/4 bars at 4 steps per beat).
+      hop_steps: distance between segment starts, in steps; 0 means ``segment_steps`` (no overlap).
+      tempo: tempo in quarter notes per minute used when writing MIDI.
+      program: General MIDI program (0-127) used when writing MIDI.
+      melody_only: keep only the highest sounding note per step.
+    """
+
+    steps_per_beat: int = 4
+    min_pitch: int = 48
+    num_pitches: int = 36
+    segment_steps: int = 32
+    hop_steps: int = 0
+    tempo: float = 120.0
+    program: int = 0
+    melody_only: bool = False
+    mode: str = dataclasses.field(default="symbolic", init=False)
+
+    def __post_init__(self):
+        if self.steps_per_beat < 1 or self.segment_steps < 1 or self.num_pitches < 1:
+            raise ValueError("steps_per_beat, segment_steps and num_pitches must be positive")
+        if not 0 <= self.min_pitch <= 127 or self.min_pitch + self.num_pitches > 128:
+            raise ValueError(f"pitch range {self.min_pitch}..{self.max_pitch} is outside MIDI 0..127")
+
+    @property
+    def max_pitch(self):
+        """Highest representable MIDI pitch (inclusive)."""
+        return self.min_pitch + self.num_pitches - 1
+
+    @property
+    def hop(self):
+        """Hop between segments in steps (resolves the 0 = no-overlap default)."""
+        return self.hop_steps or self.segment_steps
+
+    @property
+    def seconds_per_step(self):
+        """Duration of one step in seconds at ``tempo``."""
+        return 60.0 / (self.tempo * self.steps_per_beat)
+
+    @property
+    def shape(self):
+        """Shape of one segment: (segment_steps, num_pitches)."""
+        return (self.segment_steps, self.num_pitches)
+
+    def to_dict(self):
+        return dataclasses.asdict(self)
+
+    def to_json(self):
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+
+_KINDS = {"symbolic": PianoRoll}
+
+
+def from_dict(d):
+    """Rebuilds a representation from ``to_dict()`` output; the ``mode`` key picks the class."""
+    d = dict(d)
+    cls = _KINDS[d.pop("mode", "symbolic")]
+    return cls(**d)
+
+
+def from_json(text):
+    return from_dict(json.loads(text))

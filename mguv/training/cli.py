@@ -1,0 +1,62 @@
+"""``python train.py``: train a named config on a corpus into a run directory."""
+
+import os
+import time
+
+from mguv import configs
+from mguv.cli import ArgumentParser, quiet_tensorflow
+from mguv.errors import UsageError, cli_entry
+
+MODES = ("symbolic", "audio")
+
+
+def build_parser():
+    p = ArgumentParser(prog="train.py", description="Train a music VAE. Rerun the same command to "
+                       "resume an interrupted run.")
+    p.add_argument("--mode", choices=MODES, default="symbolic",
+                   help="symbolic (MIDI piano-rolls) or audio (raw 3 kHz clips)")
+    p.add_argument("--data", nargs="+", default=["bach"], metavar="SPEC",
+                   help="folders of MIDI, score files, or named corpora (bach, nottingham, "
+                        "nottingham/melody, nottingham=DIR); several are merged. Default: bach")
+    p.add_argument("--config", default="lstm_vae", help=f"named config: {', '.join(configs.names())}")
+    p.add_argument("--epochs", type=int, help="override train.epochs")
+    p.add_argument("--batch-size", type=int, help="override train.batch_size")
+    p.add_argument("--seed", type=int, help="override train.seed (split, shuffling, init)")
+    p.add_argument("--split", choices=("file", "segment"),
+                   help="validation split by file (default) or by random segment (the paper's)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override any config field, e.g. --set beta=0.5 (beta-VAE), "
+                        "--set model.latent_dim=128, --set representation.melody_only=true")
+    p.add_argument("--out", help="run directory (default runs/CONFIG-TIMESTAMP)")
+    p.add_argument("--overwrite", action="store_true", help="replace a finished run in --out")
+    p.add_argument("--samples", type=int, default=8, help="prior samples written as MIDI")
+    p.add_argument("--cache-dir", help="parse cache (default $MGUV_CACHE_DIR or ~/.cache/mguv)")
+    p.add_argument("--workers", type=int, help="parser processes (default: all cores)")
+    p.add_argument("--list-configs", action="store_true", help="print the named configs and exit")
+    return p
+
+
+@cli_entry
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    if args.list_configs:
+        for name in configs.names():
+            print(f"{name:20s} {configs.get(name).description}")
+        return 0
+    if args.mode == "audio":
+        raise UsageError("--mode audio is not available yet (the audio VAE is still being built); "
+                         "use --mode symbolic")
+    config = configs.get(args.config)
+    sets = list(args.set)
+    for flag, key in (("epochs", "train.epochs"), ("batch_size", "train.batch_size"),
+                      ("seed", "train.seed"), ("split", "train.split")):
+        if getattr(args, flag) is not None:
+            sets.append(f"{key}={getattr(args, flag)}")
+    config = configs.override(config, sets)
+    out = args.out or os.path.join("runs", f"{config.name}-{time.strftime('%Y%m%d-%H%M%S')}")
+    quiet_tensorflow()
+    from mguv.training.run import train
+
+    train(config, args.data, out, overwrite=args.overwrite, cache_dir=args.cache_dir,
+          workers=args.workers, num_samples=args.samples)
+    return 0

@@ -1,0 +1,226 @@
+"""Train a config on a corpus into a run directory.
+
+RUN/
+  config.json          resolved config + data specs
+  representation.json  the representation (generation reads it back)
+  data.json            corpus report: per-source segments, skipped files, split
+  checkpoints/best.weights.h5, backup/ (BackupAndRestore; removed when a run completes)
+  model.keras          the best weights, full model
+  history.csv, logs/   CSVLogger, TensorBoard
+  plots/               loss.png, reconstructions.png, samples.png
+  samples/*.mid        prior samples
+  saved_model/         TF SavedModel (see mguv.export)
+"""
+
+import dataclasses
+import json
+import os
+import shutil
+import sys
+import time
+
+import numpy as np
+
+from mguv.data import corpus
+from mguv.data.split import train_val_indices
+from mguv.errors import UsageError
+from mguv.io import atomic_path, write_json
+
+
+@dataclasses.dataclass(frozen=True)
+class RunPaths:
+    """Every path inside a run directory."""
+
+    root: str
+
+    @property
+    def config(self):
+        return os.path.join(self.root, "config.json")
+
+    @property
+    def representation(self):
+        return os.path.join(self.root, "representation.json")
+
+    @property
+    def data(self):
+        return os.path.join(self.root, "data.json")
+
+    @property
+    def best_weights(self):
+        return os.path.join(self.root, "checkpoints", "best.weights.h5")
+
+    @property
+    def backup(self):
+        return os.path.join(self.root, "backup")
+
+    @property
+    def model(self):
+        return os.path.join(self.root, "model.keras")
+
+    @property
+    def history(self):
+        return os.path.join(self.root, "history.csv")
+
+    @property
+    def logs(self):
+        return os.path.join(self.root, "logs")
+
+    @property
+    def plots(self):
+        return os.path.join(self.root, "plots")
+
+    @property
+    def samples(self):
+        return os.path.join(self.root, "samples")
+
+    @property
+    def saved_model(self):
+        return os.path.join(self.root, "saved_model")
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+def prepare_data(config, data_specs, cache_dir=None, workers=None, progress=True):
+    """Loads the corpus and splits it. Returns (segments, train_idx, val_idx)."""
+    rep, t = config.representation, config.train
+    segments = corpus.load_segments(data_specs, rep, cache_dir=cache_dir, workers=workers, progress=progress)
+    train_idx, val_idx = train_val_indices(segments, t.val_fraction, t.split, t.seed)
+    if len(val_idx) == 0 or len(train_idx) == 0:
+        if t.split == "file":
+            log("  only one usable file: splitting by segment instead of by file")
+            train_idx, val_idx = train_val_indices(segments, t.val_fraction, "segment", t.seed)
+        if len(val_idx) == 0 or len(train_idx) == 0:
+            raise UsageError(f"--data {' '.join(data_specs)}: {len(segments)} segment(s) is too few "
+                             "to hold out a validation split")
+    return segments, train_idx, val_idx
+
+
+def _check_out(paths, overwrite):
+    resuming = os.path.isdir(paths.backup)
+    if os.path.exists(paths.model) and not resuming:
+        if not overwrite:
+            raise UsageError(f"--out {paths.root} already holds a trained model; choose another "
+                             "--out or pass --overwrite")
+        for p in (paths.history, paths.best_weights):
+            if os.path.exists(p):
+                os.remove(p)
+    if os.path.exists(paths.root) and not os.path.isdir(paths.root):
+        raise UsageError(f"--out {paths.root} exists and is not a folder")
+    return resuming
+
+
+def train(config, data_specs, out, overwrite=False, cache_dir=None, workers=None, num_samples=8,
+          verbose=None, progress=True):
+    """Trains ``config`` on ``data_specs`` into ``out``; rerunning an interrupted run resumes it.
+
+    Args:
+      verbose: Keras fit verbosity; None = a progress bar on a terminal, one line per epoch otherwise.
+
+    Returns a summary dict (segments, train seconds, final validation metrics).
+    """
+    if verbose is None:
+        verbose = 1 if sys.stdout.isatty() else 2
+    paths = RunPaths(out)
+    resuming = _check_out(paths, overwrite)
+    rep, t = config.representation, config.train
+    log(f"loading {' + '.join(data_specs)}")
+    segments, train_idx, val_idx = prepare_data(config, data_specs, cache_dir, workers, progress)
+    log(corpus.describe(segments.report))
+    log(f"  split by {t.split}: {len(train_idx)} train / {len(val_idx)} validation segments")
+
+    import keras
+
+    from mguv.data.pipeline import make_dataset
+    from mguv.export import export_saved_model
+    from mguv.models.factory import build_model
+    from mguv.training.callbacks import BestWeights, LivePlots
+
+    for d in (paths.root, paths.plots, paths.samples, os.path.dirname(paths.best_weights)):
+        os.makedirs(d, exist_ok=True)
+    write_json(paths.config, {"config": config.to_dict(), "data": list(data_specs)})
+    with atomic_path(paths.representation) as tmp:
+        with open(tmp, "w") as f:
+            f.write(rep.to_json())
+    val_files = sorted({segments.files[i] for i in np.unique(segments.file_id[val_idx])})
+    write_json(paths.data, {**segments.report, "split": {
+        "by": t.split, "seed": t.seed, "train_segments": int(len(train_idx)),
+        "val_segments": int(len(val_idx)), "val_files": [f"{s}/{n}" for s, n in val_files]}})
+
+    keras.utils.set_random_seed(t.seed)
+    train_ds = make_dataset(segments.x[train_idx], t.batch_size, shuffle=True, seed=t.seed,
+                            transpose=t.transpose)
+    val_ds = make_dataset(segments.x[val_idx], t.batch_size)
+    model = build_model(config)
+    model.compile(
+        optimizer=keras.optimizers.AdamW(t.learning_rate, weight_decay=t.weight_decay, clipnorm=t.clipnorm),
+        jit_compile=t.jit_compile,
+    )
+    log(f"model {config.name}: {model.count_params():,} parameters"
+        + ("; resuming from the last completed epoch" if resuming else ""))
+    callbacks = [
+        keras.callbacks.BackupAndRestore(paths.backup, double_checkpoint=True),
+        BestWeights(paths.best_weights),
+        keras.callbacks.EarlyStopping(patience=t.early_stopping_patience, restore_best_weights=True),
+        keras.callbacks.ReduceLROnPlateau(factor=0.5, patience=t.reduce_lr_patience, min_lr=1e-5),
+        keras.callbacks.CSVLogger(paths.history, append=True),
+        keras.callbacks.TensorBoard(paths.logs),
+        keras.callbacks.TerminateOnNaN(),
+        LivePlots(paths.history, os.path.join(paths.plots, "loss.png")),
+    ]
+    start = time.time()
+    try:
+        history = model.fit(train_ds, validation_data=val_ds, epochs=t.epochs, callbacks=callbacks, shuffle=False,
+                            verbose=verbose)
+    except KeyboardInterrupt:
+        log(f"interrupted: rerun the same command to resume {paths.root} from its last completed epoch")
+        raise
+    train_seconds = time.time() - start
+    if model.stop_training and not history.history:
+        raise UsageError("training stopped before the first epoch finished (NaN loss?)")
+    if os.path.exists(paths.best_weights):
+        model.load_weights(paths.best_weights)
+
+    with atomic_path(paths.model) as tmp:
+        model.save(tmp)
+    export_saved_model(model, rep, paths.saved_model)
+    _write_figures_and_samples(model, rep, segments.x[val_idx], paths, num_samples, t.seed)
+    shutil.rmtree(paths.backup, ignore_errors=True)
+
+    val = model.evaluate(val_ds, verbose=0, return_dict=True)
+    summary = {"segments": len(segments), "train_segments": int(len(train_idx)),
+               "val_segments": int(len(val_idx)), "train_seconds": round(train_seconds, 1),
+               "epochs_run": len(history.history.get("loss", [])),
+               "params": int(model.count_params()), "val": {k: float(v) for k, v in val.items()}}
+    write_json(os.path.join(paths.root, "summary.json"), summary)
+    log(f"done in {train_seconds:.0f}s: val loss {val['loss']:.2f}, teacher-forced F1 {val['f1']:.3f}; "
+        f"run in {paths.root}")
+    return summary
+
+
+def _write_figures_and_samples(model, rep, val_x, paths, num_samples, seed):
+    """Reconstruction piano-rolls of four validation segments, and prior samples as MIDI + PNG."""
+    from mguv import plots
+    from mguv.data.roll import write_midi
+
+    plots.loss_curves(plots.read_history(paths.history), os.path.join(paths.plots, "loss.png"))
+    x = val_x[:4].astype("float32")
+    teacher = np.asarray(model.decoder.prediction(model(x, training=False)))
+    mean, _ = model.encode(x)
+    _, free = model.decoder.generate(mean)
+    rolls, titles = [], []
+    for i in range(len(x)):
+        rolls += [x[i], teacher[i], np.asarray(free[i])]
+        titles += [f"original {i}", "teacher-forced p", "free-running from mean"]
+    plots.piano_rolls(rolls, os.path.join(paths.plots, "reconstructions.png"), titles, rep, cols=3)
+
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal((num_samples, model.latent_dim)).astype("float32")
+    noise = rng.random((num_samples,) + rep.shape).astype("float32")
+    _, samples = model.decoder.generate(z, noise=noise, temperature=1.0)
+    samples = np.asarray(samples)
+    for i, roll in enumerate(samples):
+        write_midi(roll, rep, os.path.join(paths.samples, f"sample_{i:02d}.mid"))
+    plots.piano_rolls(samples, os.path.join(paths.plots, "samples.png"),
+                      [f"sample {i}" for i in range(len(samples))], rep)

@@ -56,7 +56,7 @@ def piano_rolls(rolls, path, titles=None, rep=None, cols=4):
     n = len(rolls)
     cols = min(cols, n)
     rows = int(np.ceil(n / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.4 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.4 * rows), squeeze=False, layout="constrained")
     low = rep.min_pitch if rep else 0
     for i, ax in enumerate(axes.flat):
         if i >= n:

@@ -125,7 +125,6 @@ def train(config, data_specs, out, overwrite=False, cache_dir=None, workers=None
     paths = RunPaths(out)
     resuming = _check_out(paths, overwrite)
     rep, t = config.representation, config.train
-    log(f"loading {' + '.join(data_specs)}")
     segments, train_idx, val_idx = prepare_data(config, data_specs, cache_dir, workers, progress)
     log(corpus.describe(segments.report))
     log(f"  split by {t.split}: {len(train_idx)} train / {len(val_idx)} validation segments")

@@ -1,0 +1,101 @@
+"""MIDI/MusicXML -> notes -> piano-roll -> MIDI."""
+
+import numpy as np
+import pretty_midi
+import pytest
+
+from conftest import write_tune
+from mguv.data import roll as rolls
+from mguv.data.parse import parse_file
+from mguv.representation import PianoRoll
+
+REP = PianoRoll()
+
+
+def parse(path, spb=4):
+    notes, reason = parse_file(path.name, str(path), None, spb)
+    assert reason is None, reason
+    return notes
+
+
+def test_eighth_notes_land_on_two_steps_each(tmp_path):
+    notes = parse(write_tune(tmp_path / "t.mid", pitches=(60, 62), bars=1))
+    assert notes.shape == (8, 3)
+    assert notes[:2].tolist() == [[60, 0, 2], [62, 2, 4]]
+
+
+def test_drums_are_dropped(tmp_path):
+    notes = parse(write_tune(tmp_path / "t.mid", bars=1, drums=True))
+    assert 36 not in notes[:, 0] and len(notes) == 8
+
+
+def test_grid_follows_the_tempo_map(tmp_path):
+    # The same score at 90 bpm lands on the same steps as at 120 bpm: the grid is in quarter notes.
+    slow = parse(write_tune(tmp_path / "slow.mid", bars=2, tempo=90.0))
+    fast = parse(write_tune(tmp_path / "fast.mid", bars=2, tempo=120.0))
+    np.testing.assert_array_equal(slow, fast)
+
+
+def test_notes_outside_the_range_are_dropped_and_counted():
+    notes = np.array([[40, 0, 4], [60, 0, 4], [90, 2, 6]])
+    roll, dropped = rolls.notes_to_roll(notes, REP)
+    assert dropped == 2
+    assert roll.shape == (6, 36) and roll.sum() == 4 and roll[:4, 12].all()
+
+
+def test_melody_only_keeps_the_highest_note_per_step():
+    notes = np.array([[60, 0, 4], [64, 0, 2], [67, 2, 3]])
+    roll, _ = rolls.notes_to_roll(notes, PianoRoll(melody_only=True))
+    assert roll.sum(axis=1).tolist() == [1, 1, 1, 1]
+    assert [int(np.argmax(r)) + 48 for r in roll] == [64, 64, 67, 60]
+
+
+def test_segments_drop_silence_and_the_partial_tail():
+    roll = np.zeros((100, 36), bool)
+    roll[0:10, 5] = True      # segment 0
+    roll[70:75, 7] = True     # segment 2; segment 1 is silent; steps 96..99 are a partial tail
+    segs, starts = rolls.segment(roll, REP)
+    assert starts.tolist() == [0, 64] and segs.shape == (2, 32, 36)
+
+
+def test_hop_makes_overlapping_segments():
+    roll = np.ones((64, 36), bool)
+    segs, starts = rolls.segment(roll, PianoRoll(hop_steps=16))
+    assert starts.tolist() == [0, 16, 32]
+
+
+def test_roll_to_midi_to_roll_is_exact(tmp_path):
+    rng = np.random.default_rng(0)
+    roll = rng.random((64, 36)) < 0.08
+    roll[10:20, 3] = True  # a long held note
+    path = tmp_path / "r.mid"
+    rolls.write_midi(roll, REP, str(path))
+    pm = pretty_midi.PrettyMIDI(str(path))
+    assert pm.get_tempo_changes()[1][0] == pytest.approx(REP.tempo)
+    back, dropped = rolls.notes_to_roll(parse(path), REP, length=64)
+    assert dropped == 0
+    np.testing.assert_array_equal(back, roll)
+
+
+def test_consecutive_steps_merge_into_held_notes():
+    roll = np.zeros((8, 36), bool)
+    roll[1:5, 0] = True
+    roll[6:8, 0] = True
+    assert rolls.roll_to_notes(roll, REP).tolist() == [[48, 1, 5], [48, 6, 8]]
+
+
+@pytest.mark.parametrize("content", [b"", b"MThd\x00\x00\x00\x06\x00\x01", b"not a midi file at all"])
+def test_bad_files_give_a_reason_instead_of_raising(tmp_path, content):
+    path = tmp_path / "bad.mid"
+    path.write_bytes(content)
+    notes, reason = parse_file("bad.mid", str(path), None, 4)
+    assert notes is None and reason
+
+
+def test_music21_formats_parse(tmp_path):
+    music21 = pytest.importorskip("music21")
+    path = str(music21.corpus.getWork("bwv66.6"))
+    notes, reason = parse_file("bwv66.6.mxl", path, None, 4)
+    assert reason is None and len(notes) > 100
+    assert 40 < notes[:, 0].min() and notes[:, 0].max() < 90
+    assert (notes[:, 2] > notes[:, 1]).all()

@@ -1,0 +1,120 @@
+"""The VAE base with the LSTM parts: the ELBO, beta annealing, free bits, metrics, saving."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from mguv import configs
+from mguv.models.factory import build_model
+from mguv.models.metrics import NoteScore
+from mguv.models.vae import gaussian_kl
+
+TINY = configs.get("lstm_vae-tiny")
+
+
+def data(n=32, seed=0):
+    return (np.random.default_rng(seed).random((n, 32, 36)) < 0.06).astype(np.float32)
+
+
+def compiled(config=TINY, learning_rate=1e-3):
+    model = build_model(config)
+    model.compile(optimizer=keras.optimizers.AdamW(learning_rate, weight_decay=1e-4, clipnorm=1.0))
+    return model
+
+
+def test_one_epoch_gives_finite_named_metrics():
+    model = compiled()
+    history = model.fit(data(), batch_size=16, epochs=1, validation_data=(data(16, 1),), verbose=0)
+    logs = {k: v[-1] for k, v in history.history.items()}
+    for name in ("loss", "recon", "kl", "beta", "nll", "precision", "recall", "f1", "accuracy"):
+        assert np.isfinite(logs[name]) and np.isfinite(logs[f"val_{name}"]), name
+    assert logs["loss"] > 0 and logs["kl"] >= 0
+
+
+def test_training_reduces_the_loss():
+    model = compiled(configs.override(TINY, ["beta_warmup_steps=0"]), learning_rate=1e-2)
+    x = data(64)
+    before = model.evaluate(x, batch_size=64, verbose=0, return_dict=True)["loss"]
+    model.fit(x, batch_size=16, epochs=10, verbose=0)
+    after = model.evaluate(x, batch_size=64, verbose=0, return_dict=True)["loss"]
+    assert after < 0.8 * before
+
+
+def test_beta_anneals_linearly_from_zero():
+    model = compiled(configs.override(TINY, ["beta=0.5", "beta_warmup_steps=4"]))
+    assert float(model.current_beta()) == 0.0
+    model.fit(data(32), batch_size=16, epochs=1, verbose=0)  # two optimizer steps
+    assert float(model.current_beta()) == pytest.approx(0.25)
+    model.optimizer.iterations.assign(100)
+    assert float(model.current_beta()) == pytest.approx(0.5)
+
+
+def test_free_bits_make_small_kl_free():
+    x = data(8)
+    free = build_model(configs.override(TINY, ["free_bits=1e6", "beta_warmup_steps=0"]))
+    terms, _ = free.elbo_terms(tf.constant(x), training=False)
+    assert float(terms["loss"]) == pytest.approx(float(terms["recon"]), rel=1e-5)
+    assert float(terms["kl"]) > 0
+
+
+def test_gaussian_kl_is_zero_at_the_prior():
+    assert float(np.sum(gaussian_kl(np.zeros((1, 4)), np.zeros((1, 4))))) == 0.0
+    assert float(gaussian_kl(np.ones((1, 1)), np.zeros((1, 1)))[0, 0]) == pytest.approx(0.5)
+
+
+def test_pos_weight_weighs_active_cells():
+    model = build_model(configs.override(TINY, ["pos_weight=3"]))
+    x = tf.constant(data(4))
+    logits = tf.zeros_like(x)
+    terms = model.decoder.reconstruction_loss(x, logits)
+    # At p = 0.5 every cell costs log 2; active cells cost 3x in "recon", 1x in "nll".
+    active = tf.reduce_sum(x, axis=(1, 2)).numpy()
+    np.testing.assert_allclose(terms["nll"].numpy(), 32 * 36 * np.log(2), rtol=1e-5)
+    np.testing.assert_allclose(terms["recon"].numpy(), (32 * 36 + 2 * active) * np.log(2), rtol=1e-5)
+
+
+def test_note_score_counts_over_batches():
+    f1, precision, recall = NoteScore("f1"), NoteScore("precision"), NoteScore("recall")
+    for y, p in [([1, 1, 0, 0], [0.9, 0.2, 0.8, 0.1]), ([1, 0], [0.7, 0.1])]:
+        for m in (f1, precision, recall):
+            m.update_state(np.array(y, np.float32), np.array(p, np.float32))
+    # tp = 2, fp = 1, fn = 1.
+    assert float(precision.result()) == pytest.approx(2 / 3)
+    assert float(recall.result()) == pytest.approx(2 / 3)
+    assert float(f1.result()) == pytest.approx(2 / 3)
+
+
+def test_generate_is_free_running_and_binary():
+    model = build_model(TINY)
+    z = np.random.default_rng(0).standard_normal((3, 8)).astype(np.float32)
+    probs, roll = model.decoder.generate(z)
+    assert probs.shape == (3, 32, 36) and roll.shape == (3, 32, 36)
+    assert set(np.unique(roll.numpy())) <= {0.0, 1.0}
+    np.testing.assert_array_equal(roll.numpy(), (probs.numpy() > 0.5).astype(np.float32))
+    noise = np.random.default_rng(1).random((3, 32, 36)).astype(np.float32)
+    _, sampled = model.decoder.generate(z, noise=noise, temperature=1.0)
+    assert sampled.numpy().sum() > 0
+
+
+def test_keras_file_round_trip_gives_identical_outputs(tmp_path):
+    model = compiled()
+    x = data(16)
+    model.fit(x, batch_size=8, epochs=1, verbose=0)
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    np.testing.assert_array_equal(model.predict(x, verbose=0), loaded.predict(x, verbose=0))
+    np.testing.assert_array_equal(model.decoder.generate(np.ones((2, 8), np.float32))[0],
+                                  loaded.decoder.generate(np.ones((2, 8), np.float32))[0])
+    assert loaded.beta_warmup_steps == model.beta_warmup_steps
+
+
+@pytest.mark.parametrize("name", configs.names())
+def test_every_shipped_config_builds(name):
+    config = configs.get(name)
+    model = build_model(config)
+    x = np.zeros((2,) + config.representation.shape, np.float32)
+    assert model(x).shape == (2,) + config.representation.shape
+    mean, logvar = model.encode(x)
+    assert mean.shape == (2, config.model.latent_dim)

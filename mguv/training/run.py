@@ -112,11 +112,12 @@ def _check_out(paths, overwrite):
 
 
 def train(config, data_specs, out, overwrite=False, cache_dir=None, workers=None, num_samples=8,
-          verbose=None, progress=True):
+          verbose=None, progress=True, callbacks=()):
     """Trains ``config`` on ``data_specs`` into ``out``; rerunning an interrupted run resumes it.
 
     Args:
       verbose: Keras fit verbosity; None = a progress bar on a terminal, one line per epoch otherwise.
+      callbacks: extra Keras callbacks (e.g. from a notebook), run after the standard ones.
 
     Returns a summary dict (segments, train seconds, final validation metrics).
     """
@@ -158,7 +159,7 @@ def train(config, data_specs, out, overwrite=False, cache_dir=None, workers=None
     )
     log(f"model {config.name}: {model.count_params():,} parameters"
         + ("; resuming from the last completed epoch" if resuming else ""))
-    callbacks = [
+    standard = [
         keras.callbacks.BackupAndRestore(paths.backup, double_checkpoint=True),
         BestWeights(paths.best_weights),
         keras.callbacks.EarlyStopping(patience=t.early_stopping_patience, restore_best_weights=True),
@@ -167,10 +168,11 @@ def train(config, data_specs, out, overwrite=False, cache_dir=None, workers=None
         keras.callbacks.TensorBoard(paths.logs),
         keras.callbacks.TerminateOnNaN(),
         LivePlots(paths.history, os.path.join(paths.plots, "loss.png")),
+        *callbacks,
     ]
     start = time.time()
     try:
-        history = model.fit(train_ds, validation_data=val_ds, epochs=t.epochs, callbacks=callbacks, shuffle=False,
+        history = model.fit(train_ds, validation_data=val_ds, epochs=t.epochs, callbacks=standard, shuffle=False,
                             verbose=verbose)
     except KeyboardInterrupt:
         log(f"interrupted: rerun the same command to resume {paths.root} from its last completed epoch")

@@ -1,0 +1,344 @@
+"""``python -m mguv.evaluate RUN``: score a trained run on its validation split.
+
+Rebuilds the run's validation split exactly as training made it (same data specs, config and
+seed), then writes:
+
+  RUN/metrics.json        note precision/recall/F1 teacher-forced and free-running, accuracy next
+                          to the all-zeros and copy-the-first-step baselines, KL per latent
+                          dimension, active units, NLL and ELBO, per-pitch F1
+  RUN/plots/per_pitch_f1.png, kl_per_dim.png, latent_pca.png, latent_tsne.png
+
+Every score is computed from counts summed over the whole split (see ``mguv.metrics_eval``).
+``evaluate_run`` is the library entry point; ``main`` is a thin CLI over it.
+"""
+
+import json
+import os
+import sys
+import time
+
+import numpy as np
+
+from mguv import metrics_eval
+from mguv.cli import ArgumentParser, quiet_tensorflow
+from mguv.errors import UsageError, cli_entry
+from mguv.io import write_json
+from mguv.training.run import RunPaths, log
+
+DEFAULT_BATCH_SIZE = 256
+ACTIVE_UNIT_THRESHOLD = 0.01  # on the variance of mu over the data
+TSNE_MAX_POINTS = 2000        # t-SNE is slow on a couple of CPU cores
+TSNE_MIN_POINTS = 5
+PLOT_FILES = ("per_pitch_f1.png", "kl_per_dim.png", "latent_pca.png", "latent_tsne.png")
+
+
+def metrics_path(run_dir):
+    return os.path.join(run_dir, "metrics.json")
+
+
+def load_run(run_dir):
+    """Reads a finished run: returns (model, config, data specs the run was trained on).
+
+    Raises:
+      UsageError: the folder does not exist, is not a finished run, or its files are unreadable.
+    """
+    from mguv import configs
+
+    paths = RunPaths(os.fspath(run_dir))
+    if not os.path.exists(paths.root):
+        raise UsageError(f"run {paths.root} does not exist")
+    if not os.path.isdir(paths.root):
+        raise UsageError(f"run {paths.root} is not a folder")
+    if not os.path.isfile(paths.config):
+        raise UsageError(f"run {paths.root} has no config.json; is it a run folder made by train.py?")
+    if not os.path.isfile(paths.model):
+        raise UsageError(f"run {paths.root} has no model.keras; train.py writes it when training "
+                         "finishes (rerun the training command to finish an interrupted run)")
+    try:
+        with open(paths.config) as f:
+            saved = json.load(f)
+        config = configs.from_dict(saved["config"])
+        data_specs = [str(s) for s in saved.get("data", [])]
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise UsageError(f"{paths.config} is unreadable: {_first_line(err)}") from None
+
+    import keras
+
+    import mguv.models.factory  # noqa: F401  (registers the mguv classes for deserialization)
+
+    try:
+        model = keras.saving.load_model(paths.model)
+    except Exception as err:  # a corrupt or foreign file: Keras raises many kinds
+        raise UsageError(f"{paths.model} cannot be loaded: {_first_line(err)}") from None
+    return model, config, data_specs
+
+
+def validation_segments(config, data_specs, cache_dir=None, workers=None, progress=False):
+    """The run's validation segments, bool [segments, steps, pitches], rebuilt deterministically.
+
+    Uses ``mguv.training.run.prepare_data``, so the corpus, parse and split match training's.
+    """
+    from mguv.training.run import prepare_data
+
+    segments, _, val_idx = prepare_data(config, data_specs, cache_dir=cache_dir, workers=workers,
+                                        progress=progress)
+    return segments.x[val_idx]
+
+
+def _batch_scorer(model, rep):
+    """A compiled function: x float32 [batch, steps, pitches] -> dict of per-batch tensors."""
+    import tensorflow as tf
+
+    from mguv.models.vae import gaussian_kl
+
+    @tf.function(input_signature=[tf.TensorSpec((None,) + rep.shape, tf.float32)])
+    def score(x):
+        mean, logvar = model.encode(x, training=False)
+        outputs = model(x, training=False)  # teacher-forced from the posterior mean
+        _, free_roll = model.decoder.generate(mean)  # greedy free-running from the mean
+        return {
+            "mean": mean,                                                         # [batch, latent]
+            "kl_dim": gaussian_kl(mean, logvar),                                  # [batch, latent] nats
+            "nll": model.decoder.reconstruction_loss(x, outputs)["nll"],          # [batch] nats
+            "teacher": model.decoder.prediction(outputs),                         # [b, steps, pitches]
+            "free": free_roll,                                                    # [b, steps, pitches]
+        }
+
+    return score
+
+
+def score_segments(model, rep, x, batch_size=DEFAULT_BATCH_SIZE):
+    """Scores ``model`` on segments ``x`` bool [segments, steps, pitches], batch by batch.
+
+    Returns (metrics, arrays): ``metrics`` is a JSON-ready dict of fractions and nats;
+    ``arrays`` holds what the plots need: "mean" float32 [segments, latent] (mu), "density"
+    [segments] (fraction of active cells), "kl_per_dim" [latent] nats, "pitch_f1" and
+    "pitch_support" [pitches].
+    """
+    n = len(x)
+    score = _batch_scorer(model, rep)
+    teacher = np.zeros(4, np.int64)
+    free = np.zeros(4, np.int64)
+    copy = np.zeros(4, np.int64)
+    pitch = np.zeros((4, rep.num_pitches), np.int64)
+    kl_dim = np.zeros(model.latent_dim, np.float64)
+    nll = 0.0
+    means = []
+    for start in range(0, n, batch_size):
+        xb = np.asarray(x[start:start + batch_size], np.float32)
+        out = {k: np.asarray(v) for k, v in score(xb).items()}
+        teacher += metrics_eval.cell_counts(xb, out["teacher"])
+        pitch += metrics_eval.cell_counts(xb, out["teacher"], per_pitch=True)
+        free += metrics_eval.cell_counts(xb, out["free"])
+        copy += metrics_eval.cell_counts(xb, metrics_eval.copy_first_step(xb))
+        kl_dim += out["kl_dim"].sum(axis=0)
+        nll += float(out["nll"].sum())
+        means.append(out["mean"])
+    mean = np.concatenate(means) if means else np.zeros((0, model.latent_dim), np.float32)
+    kl_dim /= max(n, 1)
+    nll /= max(n, 1)
+    kl = float(kl_dim.sum())
+    units, mu_var = metrics_eval.active_units(mean, ACTIVE_UNIT_THRESHOLD)
+    pitch_f1, support = metrics_eval.per_pitch_f1(pitch)
+
+    metrics = {"val_segments": int(n)}
+    for prefix, counts in (("teacher_forced", teacher), ("free_running", free),
+                           ("copy_first_step", copy)):
+        p, r, f1 = metrics_eval.precision_recall_f1(counts)
+        metrics.update({f"{prefix}_precision": float(p), f"{prefix}_recall": float(r),
+                        f"{prefix}_f1": float(f1),
+                        f"{prefix}_accuracy": float(metrics_eval.accuracy(counts))})
+    metrics.update({
+        "all_zeros_accuracy": float(metrics_eval.all_zeros_accuracy(teacher)),
+        "note_density": float(1.0 - metrics_eval.all_zeros_accuracy(teacher)),
+        "threshold": 0.5,
+        "latent_dim": int(model.latent_dim),
+        "kl_per_dim_nats": [float(v) for v in kl_dim],
+        "kl_per_segment_nats": kl,
+        "mu_variance_per_dim": [float(v) for v in mu_var],
+        "active_units": units,
+        "active_units_threshold": ACTIVE_UNIT_THRESHOLD,
+        "nll_per_segment_nats": nll,
+        "elbo_per_step_nats": metrics_eval.elbo_per_step(nll, kl, rep.segment_steps),
+        "steps_per_segment": int(rep.segment_steps),
+        "per_pitch_f1": {
+            "pitch": list(range(rep.min_pitch, rep.min_pitch + rep.num_pitches)),
+            "f1": [None if np.isnan(v) else float(v) for v in pitch_f1],  # None: no notes, none predicted
+            "support": [int(v) for v in support],
+        },
+    })
+    arrays = {"mean": mean, "density": metrics_eval.note_density(x), "kl_per_dim": kl_dim,
+              "pitch_f1": pitch_f1, "pitch_support": support}
+    return metrics, arrays
+
+
+def write_plots(arrays, rep, plots_dir, seed=0):
+    """Writes the four evaluation PNGs into ``plots_dir``.
+
+    Returns {plot name: {"file": ...} plus details, or {"skipped": why}} for metrics.json.
+    """
+    from mguv import plots
+
+    os.makedirs(plots_dir, exist_ok=True)
+    out = {}
+    path = os.path.join(plots_dir, "per_pitch_f1.png")
+    plots.per_pitch_f1(np.nan_to_num(arrays["pitch_f1"]), arrays["pitch_support"], rep, path)
+    out["per_pitch_f1"] = {"file": path}
+    path = os.path.join(plots_dir, "kl_per_dim.png")
+    plots.bars(arrays["kl_per_dim"], path, "latent dimension", "KL (nats)",
+               "KL per latent dimension, mean over validation segments")
+    out["kl_per_dim"] = {"file": path}
+
+    mean, density = arrays["mean"], arrays["density"]
+    if len(mean) < 2 or mean.shape[1] < 2:
+        out["latent_pca"] = {"skipped": f"PCA needs at least 2 segments and 2 latent dimensions "
+                                        f"(have {len(mean)} and {mean.shape[1]})"}
+    else:
+        from sklearn.decomposition import PCA
+
+        pca = PCA(n_components=2, random_state=seed)
+        points = pca.fit_transform(mean)
+        path = os.path.join(plots_dir, "latent_pca.png")
+        plots.latent_scatter(points, density, f"PCA of mu ({len(mean)} segments)", path)
+        out["latent_pca"] = {"file": path, "points": int(len(mean)),
+                             "explained_variance_ratio": [float(v) for v in pca.explained_variance_ratio_]}
+
+    keep = metrics_eval.spread_indices(len(mean), TSNE_MAX_POINTS)
+    if len(keep) < TSNE_MIN_POINTS:
+        out["latent_tsne"] = {"skipped": f"only {len(keep)} segments; t-SNE needs at least "
+                                         f"{TSNE_MIN_POINTS}"}
+    else:
+        from sklearn.manifold import TSNE
+
+        # Perplexity must stay below the number of points; 30 is sklearn's default.
+        perplexity = float(min(30.0, (len(keep) - 1) / 3.0))
+        points = TSNE(n_components=2, perplexity=perplexity, init="pca",
+                      random_state=seed).fit_transform(mean[keep].astype(np.float64))
+        path = os.path.join(plots_dir, "latent_tsne.png")
+        plots.latent_scatter(points, density[keep], f"t-SNE of mu ({len(keep)} segments)", path)
+        out["latent_tsne"] = {"file": path, "points": int(len(keep)), "perplexity": perplexity}
+    return out
+
+
+def evaluate_run(run_dir, data_specs=None, batch_size=DEFAULT_BATCH_SIZE, max_segments=None,
+                 cache_dir=None, workers=None, make_plots=True, write=True, progress=False):
+    """Scores a trained run on its validation split; returns the metrics dict.
+
+    Args:
+      run_dir: a run folder made by ``train.py`` (needs config.json and model.keras).
+      data_specs: ``--data`` specs; None uses the specs the run was trained on.
+      batch_size: segments per forward pass (memory, not results, depends on it).
+      max_segments: score at most this many validation segments, spread evenly over the split
+        (None = all).
+      cache_dir, workers: the parse cache and parser processes, as in training.
+      make_plots: write the PNGs under RUN/plots.
+      write: write RUN/metrics.json (atomically).
+
+    Raises:
+      UsageError: a bad run folder, bad data specs, or bad numbers.
+    """
+    if batch_size < 1:
+        raise UsageError(f"--batch-size {batch_size}: must be at least 1")
+    if max_segments is not None and max_segments < 1:
+        raise UsageError(f"--max-segments {max_segments}: must be at least 1")
+    start = time.time()
+    paths = RunPaths(os.fspath(run_dir))
+    model, config, run_specs = load_run(paths.root)
+    own_data = data_specs is None
+    specs = list(run_specs if own_data else data_specs)
+    if not specs:
+        raise UsageError(f"run {paths.root} names no training data; pass --data")
+    log(f"loading {' + '.join(specs)}")
+    try:
+        x = validation_segments(config, specs, cache_dir, workers, progress)
+    except UsageError as err:
+        if own_data:
+            raise UsageError(f"{err} (these are the data specs of {paths.config}; pass --data to "
+                             "point elsewhere)") from None
+        raise
+    if own_data:
+        _check_split_size(paths, len(x))
+    total = len(x)
+    if max_segments is not None and max_segments < total:
+        x = x[metrics_eval.spread_indices(total, max_segments)]
+    log(f"scoring {len(x)} of {total} validation segments")
+
+    metrics, arrays = score_segments(model, config.representation, x, batch_size)
+    metrics["val_segments_total"] = int(total)
+    if make_plots:
+        metrics["plots"] = write_plots(arrays, config.representation, paths.plots, config.train.seed)
+    metrics.update({"run": paths.root, "config": config.to_dict(), "data": specs,
+                    "seconds": round(time.time() - start, 1)})
+    if write:
+        write_json(metrics_path(paths.root), metrics)
+    return metrics
+
+
+def _check_split_size(paths, n):
+    """Warns when the rebuilt split differs from the one recorded at training (data changed?)."""
+    try:
+        with open(paths.data) as f:
+            recorded = json.load(f)["split"]["val_segments"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return
+    if recorded != n:
+        log(f"warning: training recorded {recorded} validation segments but the data now gives {n}; "
+            "the corpus has changed since the run was trained")
+
+
+def format_summary(metrics):
+    """A few lines for the console: F1s, accuracy against the baseline, KL, active units."""
+    m = metrics
+    lines = [
+        f"{m.get('run', 'run')}: {m['val_segments']} validation segments",
+        f"  teacher-forced  F1 {m['teacher_forced_f1']:.3f} (P {m['teacher_forced_precision']:.3f}, "
+        f"R {m['teacher_forced_recall']:.3f}), accuracy {m['teacher_forced_accuracy']:.4f}",
+        f"  free-running    F1 {m['free_running_f1']:.3f} (P {m['free_running_precision']:.3f}, "
+        f"R {m['free_running_recall']:.3f}), accuracy {m['free_running_accuracy']:.4f}",
+        f"  baselines       all-zeros accuracy {m['all_zeros_accuracy']:.4f}, "
+        f"copy-first-step F1 {m['copy_first_step_f1']:.3f}",
+        f"  latent          KL {m['kl_per_segment_nats']:.2f} nats/segment, "
+        f"{m['active_units']}/{m['latent_dim']} active units; NLL {m['nll_per_segment_nats']:.1f} "
+        f"nats/segment, ELBO {m['elbo_per_step_nats']:.3f} nats/step",
+    ]
+    skipped = [f"{name} ({p['skipped']})" for name, p in m.get("plots", {}).items() if "skipped" in p]
+    if skipped:
+        lines.append("  skipped " + "; ".join(skipped))
+    return "\n".join(lines)
+
+
+def _first_line(err):
+    text = str(err).strip() or type(err).__name__
+    return text.splitlines()[0]
+
+
+def build_parser():
+    p = ArgumentParser(prog="python -m mguv.evaluate",
+                       description="Score a trained run on its validation split; writes "
+                                   "RUN/metrics.json and plots in RUN/plots.")
+    p.add_argument("run", metavar="RUN", help="run folder made by train.py")
+    p.add_argument("--data", nargs="+", metavar="SPEC",
+                   help="data specs to split instead of the run's own (same syntax as train.py)")
+    p.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE,
+                   help=f"segments per forward pass (default {DEFAULT_BATCH_SIZE})")
+    p.add_argument("--max-segments", type=int,
+                   help="score at most N validation segments, spread over the split (default: all)")
+    p.add_argument("--cache-dir", help="parse cache (default $MGUV_CACHE_DIR or ~/.cache/mguv)")
+    p.add_argument("--workers", type=int, help="parser processes (default: all cores)")
+    return p
+
+
+@cli_entry
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    quiet_tensorflow()
+    metrics = evaluate_run(args.run, args.data, batch_size=args.batch_size,
+                           max_segments=args.max_segments, cache_dir=args.cache_dir,
+                           workers=args.workers, progress=sys.stderr.isatty())
+    print(format_summary(metrics))
+    print(f"  wrote {metrics_path(metrics['run'])} in {metrics['seconds']:.0f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    main()

@@ -144,7 +144,7 @@ register(Config(
     description="A small LSTM-VAE that trains in minutes on a laptop CPU (used by `make demo`).",
     representation=representations.PianoRoll(),
     model=LstmVaeModel(latent_dim=32, encoder_units=128, decoder_units=128, decoder_layers=1),
-    train=TrainConfig(epochs=8, batch_size=64, learning_rate=1e-3, beta_warmup_steps=600),
+    train=TrainConfig(epochs=40, batch_size=64, learning_rate=1e-3, beta_warmup_steps=800),
 ))
 register(Config(
     name="lstm_vae-tiny",

@@ -41,12 +41,43 @@ class LstmVaeModel:
 
 
 @dataclasses.dataclass(frozen=True)
+class ConvVaeModel:
+    """Hyperparameters of the temporal 1D-ResNet audio VAE (``mguv.models.conv``).
+
+    Attributes:
+      latent_dim: latent channels per frame (the latent is a sequence of ``frames`` vectors).
+      channels: channels after each strided convolution.
+      strides: downsampling per level; prod(strides) samples per latent frame.
+      features: encoder output channels per frame.
+      stft_weight: weight of the multi-resolution STFT term next to the Laplace NLL.
+    """
+
+    family: str = "conv_vae"
+    latent_dim: int = 16
+    channels: tuple = (16, 32, 64, 128)
+    strides: tuple = (4, 4, 4, 4)
+    features: int = 64
+    stft_weight: float = 1000.0
+
+
+@dataclasses.dataclass(frozen=True)
+class PaperConvVaeModel:
+    """The GTZAN-jazz notebook's convolutional VAE (see ``mguv.models.conv.PaperConvEncoder``)."""
+
+    family: str = "conv_vae_paper"
+    latent_dim: int = 2
+    encoder_filters: tuple = (64, 128, 128, 256)
+    decoder_filters: tuple = (256, 128, 64)
+
+
+@dataclasses.dataclass(frozen=True)
 class TrainConfig:
     """The training recipe.
 
     Attributes:
       epochs, batch_size: the usual.
-      learning_rate, weight_decay, clipnorm: AdamW with global-norm gradient clipping.
+      optimizer, learning_rate, weight_decay, clipnorm: "adamw" (or the notebook's "adam") with
+        global-norm gradient clipping (0 = none).
       beta: final KL weight (1 = the ELBO; other values make a beta-VAE).
       beta_warmup_steps: KL annealing from 0 to beta over this many optimizer steps.
       free_bits: nats of KL per segment that cost nothing.
@@ -61,6 +92,7 @@ class TrainConfig:
 
     epochs: int = 30
     batch_size: int = 64
+    optimizer: str = "adamw"
     learning_rate: float = 3e-4
     weight_decay: float = 1e-4
     clipnorm: float = 1.0
@@ -83,6 +115,8 @@ class TrainConfig:
             raise ValueError("val_fraction must be between 0 and 1")
         if self.epochs < 1 or self.batch_size < 1:
             raise ValueError("epochs and batch_size must be positive")
+        if self.optimizer not in ("adamw", "adam"):
+            raise ValueError(f"optimizer must be 'adamw' or 'adam', not {self.optimizer!r}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -91,9 +125,13 @@ class Config:
 
     name: str
     description: str
-    representation: representations.PianoRoll
-    model: LstmVaeModel
+    representation: object  # a PianoRoll or an AudioClip
+    model: object  # LstmVaeModel, ConvVaeModel or PaperConvVaeModel
     train: TrainConfig
+
+    @property
+    def mode(self):
+        return self.representation.mode
 
     def to_dict(self):
         return {
@@ -108,13 +146,13 @@ class Config:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True)
 
 
-_MODEL_CLASSES = {"lstm_vae": LstmVaeModel}
+_MODEL_CLASSES = {"lstm_vae": LstmVaeModel, "conv_vae": ConvVaeModel, "conv_vae_paper": PaperConvVaeModel}
 SECTIONS = ("representation", "model", "train")
 
 
 def from_dict(d):
     """Rebuilds a ``Config`` from ``to_dict()`` output (e.g. a run's config.json)."""
-    model = dict(d["model"])
+    model = {k: tuple(v) if isinstance(v, list) else v for k, v in d["model"].items()}
     return Config(
         name=d["name"],
         description=d.get("description", ""),
@@ -155,8 +193,37 @@ register(Config(
 ))
 
 
-def names():
-    return sorted(_REGISTRY)
+register(Config(
+    name="conv_vae",
+    description="Audio: a temporal 1D-ResNet VAE on 30 s, 3 kHz clips; 256x downsampling to a latent "
+                "sequence (352 frames x 16), Laplace + multi-resolution STFT reconstruction.",
+    representation=representations.AudioClip(),
+    model=ConvVaeModel(),
+    train=TrainConfig(epochs=30, batch_size=8, learning_rate=1e-3, beta=1.0, beta_warmup_steps=500,
+                      early_stopping_patience=8),
+))
+register(Config(
+    name="conv_vae-paper",
+    description="Audio: the GTZAN-jazz notebook's conv VAE, faithful in shapes: (1, 90001) input, "
+                "kernel-1 convolutions, latent 2, Adam 3e-4, BCE on audio mapped to [0, 1].",
+    representation=representations.AudioClip(clip_samples=90001),
+    model=PaperConvVaeModel(),
+    train=TrainConfig(epochs=30, batch_size=8, optimizer="adam", learning_rate=3e-4, weight_decay=0.0,
+                      clipnorm=0.0, beta=1.0, beta_warmup_steps=0, pos_weight=1.0,
+                      early_stopping_patience=8),
+))
+register(Config(
+    name="conv_vae-tiny",
+    description="A tiny audio VAE on 1 s clips for tests and smoke runs.",
+    representation=representations.AudioClip(clip_samples=3000),
+    model=ConvVaeModel(latent_dim=4, channels=(8, 8), strides=(4, 4), features=8),
+    train=TrainConfig(epochs=1, batch_size=4, learning_rate=1e-3, beta_warmup_steps=10),
+))
+
+
+def names(mode=None):
+    """Registered config names, optionally only those of one mode ("symbolic" or "audio")."""
+    return sorted(n for n, c in _REGISTRY.items() if mode is None or c.mode == mode)
 
 
 def get(name):
@@ -176,6 +243,8 @@ def _parse_value(text, annotation, key):
             if text.lower() in ("0", "false", "no", "off"):
                 return False
             raise ValueError(text)
+        if annotation is tuple:
+            return tuple(int(v) for v in text.strip("()[] ").split(",") if v.strip())
         return annotation(text)
     except ValueError:
         raise UsageError(f"--set {key}={text}: expected a {annotation.__name__}") from None

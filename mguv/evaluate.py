@@ -59,6 +59,7 @@ def load_run(run_dir):
             saved = json.load(f)
         config = configs.from_dict(saved["config"])
         data_specs = [str(s) for s in saved.get("data", [])]
+        genre = saved.get("genre")
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise UsageError(f"{paths.config} is unreadable: {_first_line(err)}") from None
 
@@ -70,10 +71,10 @@ def load_run(run_dir):
         model = keras.saving.load_model(paths.model)
     except Exception as err:  # a corrupt or foreign file: Keras raises many kinds
         raise UsageError(f"{paths.model} cannot be loaded: {_first_line(err)}") from None
-    return model, config, data_specs
+    return model, config, data_specs, genre
 
 
-def validation_segments(config, data_specs, cache_dir=None, workers=None, progress=False):
+def validation_segments(config, data_specs, cache_dir=None, workers=None, progress=False, genre=None):
     """The run's validation segments, bool [segments, steps, pitches], rebuilt deterministically.
 
     Uses ``mguv.training.run.prepare_data``, so the corpus, parse and split match training's.
@@ -81,7 +82,7 @@ def validation_segments(config, data_specs, cache_dir=None, workers=None, progre
     from mguv.training.run import prepare_data
 
     segments, _, val_idx = prepare_data(config, data_specs, cache_dir=cache_dir, workers=workers,
-                                        progress=progress)
+                                        progress=progress, genre=genre)
     return segments.x[val_idx]
 
 
@@ -243,14 +244,11 @@ def evaluate_run(run_dir, data_specs=None, batch_size=DEFAULT_BATCH_SIZE, max_se
         raise UsageError(f"--max-segments {max_segments}: must be at least 1")
     start = time.time()
     paths = RunPaths(os.fspath(run_dir))
-    model, config, run_specs = load_run(paths.root)
+    model, config, run_specs, genre = load_run(paths.root)
     own_data = data_specs is None
     specs = list(run_specs if own_data else data_specs)
-    if not specs:
-        raise UsageError(f"run {paths.root} names no training data; pass --data")
-    log(f"loading {' + '.join(specs)}")
     try:
-        x = validation_segments(config, specs, cache_dir, workers, progress)
+        x = validation_segments(config, specs, cache_dir, workers, progress, genre if own_data else None)
     except UsageError as err:
         if own_data:
             raise UsageError(f"{err} (these are the data specs of {paths.config}; pass --data to "
@@ -261,12 +259,23 @@ def evaluate_run(run_dir, data_specs=None, batch_size=DEFAULT_BATCH_SIZE, max_se
     total = len(x)
     if max_segments is not None and max_segments < total:
         x = x[metrics_eval.spread_indices(total, max_segments)]
-    log(f"scoring {len(x)} of {total} validation segments")
+    log(f"scoring {len(x)} of {total} validation examples")
 
-    metrics, arrays = score_segments(model, config.representation, x, batch_size)
-    metrics["val_segments_total"] = int(total)
-    if make_plots:
-        metrics["plots"] = write_plots(arrays, config.representation, paths.plots, config.train.seed)
+    if config.mode == "audio":
+        from mguv.data.converters import converter_for
+        from mguv.evaluate_audio import score_clips, write_audio_plots
+
+        metrics, reconstructions = score_clips(model, config.representation, x, min(batch_size, 16))
+        metrics["val_clips_total"] = int(total)
+        if make_plots:
+            os.makedirs(paths.plots, exist_ok=True)
+            metrics["plots"] = write_audio_plots(x[:4], reconstructions, converter_for(config.representation),
+                                                 paths.plots)
+    else:
+        metrics, arrays = score_segments(model, config.representation, x, batch_size)
+        metrics["val_segments_total"] = int(total)
+        if make_plots:
+            metrics["plots"] = write_plots(arrays, config.representation, paths.plots, config.train.seed)
     metrics.update({"run": paths.root, "config": config.to_dict(), "data": specs,
                     "seconds": round(time.time() - start, 1)})
     if write:
@@ -287,8 +296,13 @@ def _check_split_size(paths, n):
 
 
 def format_summary(metrics):
-    """A few lines for the console: F1s, accuracy against the baseline, KL, active units."""
+    """A few lines for the console: F1s, accuracy against the baseline, KL, active units (or, for
+    audio runs, SNR, MR-STFT distance, NLL, KL and ELBO)."""
     m = metrics
+    if "val_clips" in m:
+        from mguv.evaluate_audio import format_audio_summary
+
+        return format_audio_summary(m)
     lines = [
         f"{m.get('run', 'run')}: {m['val_segments']} validation segments",
         f"  teacher-forced  F1 {m['teacher_forced_f1']:.3f} (P {m['teacher_forced_precision']:.3f}, "

@@ -1,10 +1,10 @@
-"""``python -m mguv.generate RUN``: write MIDI from a run's SavedModel.
+"""``python -m mguv.generate RUN``: write MIDI (symbolic runs) or WAV (audio runs) from a SavedModel.
 
 Only the SavedModel and its representation are used (no Keras model classes), so the same code
-works on a SavedModel copied anywhere:
+works on a SavedModel copied anywhere; the mode is read from the representation:
 
     python -m mguv.generate RUN --num 8 --temperature 0.8 --seed 1 --out samples/
-    python -m mguv.generate RUN --interpolate a.mid b.mid --steps 8
+    python -m mguv.generate RUN --interpolate a.mid b.mid --steps 8     # or a.wav b.wav
 """
 
 import json
@@ -13,6 +13,7 @@ import os
 import numpy as np
 
 from mguv import representation as representations
+from mguv.data.converters import converter_for
 from mguv.cli import ArgumentParser, quiet_tensorflow
 from mguv.errors import UsageError, cli_entry
 
@@ -46,8 +47,9 @@ class SavedModelGenerator:
     """Sampling, encoding and decoding through an exported SavedModel.
 
     Attributes:
-      rep: the representation the model was trained with.
-      latent_dim: size of z.
+      rep: the representation the model was trained with (``rep.mode`` is symbolic or audio).
+      latent_shape: shape of one z, e.g. (64,) or (352, 16).
+      converter: writes examples as MIDI or WAV.
     """
 
     def __init__(self, path):
@@ -57,64 +59,72 @@ class SavedModelGenerator:
 
         self.module = tf.saved_model.load(path)
         info = json.loads(self.module.representation().numpy())
-        self.latent_dim = int(info.pop("latent_dim"))
+        latent_dim = int(info.pop("latent_dim"))
+        self.latent_shape = tuple(info.pop("latent_shape", [latent_dim]))
         self.rep = representations.from_dict(info)
+        self.converter = converter_for(self.rep)
+
+    @property
+    def latent_dim(self):
+        return int(np.prod(self.latent_shape))
 
     def sample(self, n, temperature=1.0, seed=0):
-        """n prior samples -> rolls float32 [n, steps, pitches] in {0, 1}."""
-        z = np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype(np.float32)
+        """n prior samples -> examples [n, *example shape] (rolls in {0, 1}, or waveforms).
+
+        Symbolic: z ~ N(0, I), then Bernoulli sampling at ``temperature`` (0 = greedy).
+        Audio: z ~ N(0, temperature^2 I), decoded to the mean waveform.
+        """
+        z = np.random.default_rng(seed).standard_normal((n,) + self.latent_shape).astype(np.float32)
+        if self.rep.mode == "audio":
+            return self.decode(z * np.float32(temperature if temperature > 0 else 1.0))
         return self.decode(z, temperature, seed)
 
     def decode(self, z, temperature=0.0, seed=0):
-        """z [n, latent] -> rolls [n, steps, pitches]; temperature 0 decodes greedily."""
+        """z [n, *latent] -> examples; for rolls, temperature 0 decodes greedily."""
         z = np.asarray(z, np.float32)
+        if self.rep.mode == "audio":
+            return self.module.decode(z).numpy()
         if temperature <= 0:
             return (self.module.decode(z).numpy() > 0.5).astype(np.float32)
         out = self.module.sample(z, np.float32(temperature), np.asarray([seed, 0], np.int32))
         return out["roll"].numpy()
 
-    def encode(self, rolls):
-        """rolls [n, steps, pitches] -> posterior means [n, latent]."""
-        return self.module.encode(np.asarray(rolls, np.float32))["mean"].numpy()
+    def encode(self, examples):
+        """examples [n, *example shape] -> posterior means [n, *latent]."""
+        return self.module.encode(np.asarray(examples, np.float32))["mean"].numpy()
 
     def first_segment(self, path):
-        """The first non-silent segment of a score file, as a roll [steps, pitches]."""
-        from mguv.data.parse import parse_file
-        from mguv.data.roll import notes_to_roll, segment
-
+        """The first example (non-silent segment, or clip) of a file, float32 [*example shape]."""
         if not os.path.isfile(path):
             raise UsageError(f"{path}: no such file")
-        notes, reason = parse_file(os.path.basename(path), path, None, self.rep.steps_per_beat)
-        if notes is None:
-            raise UsageError(f"{path}: cannot read it ({reason})")
-        segments, _ = segment(notes_to_roll(notes, self.rep)[0], self.rep)
-        if not len(segments):
-            raise UsageError(f"{path}: no non-silent {self.rep.segment_steps}-step segment in "
-                             f"pitches {self.rep.min_pitch}..{self.rep.max_pitch}")
-        return segments[0].astype(np.float32)
+        return self.converter.read_example(path)
 
     def interpolate(self, a, b, steps, temperature=0.0, seed=0):
-        """Decodes ``steps`` points on the slerp path between rolls a and b -> [steps, T, P]."""
+        """Decodes ``steps`` points on the slerp path between examples a and b -> [steps, *example]."""
         za, zb = self.encode(np.stack([a, b]))
-        return self.decode(slerp(za, zb, np.linspace(0.0, 1.0, steps)), temperature, seed)
+        path = slerp(za.reshape(-1), zb.reshape(-1), np.linspace(0.0, 1.0, steps))
+        return self.decode(path.reshape((steps,) + za.shape), temperature, seed)
 
 
-def _write(rolls, rep, out, stem, titles, wav=False):
-    """Writes each roll as STEM_XX.mid and STEM_XX.png (and STEM_XX.wav when ``wav``)."""
-    from mguv import plots
-    from mguv.data.roll import roll_to_midi, write_midi
+def _write(generator, examples, out, stem, titles, wav=False):
+    """Writes STEM_XX.mid or .wav with a STEM_XX.png each, and a grid of all in STEM.png.
 
+    ``wav`` also renders MIDI to STEM_XX.wav (symbolic mode)."""
+    from mguv.data.roll import roll_to_midi
+
+    conv = generator.converter
     os.makedirs(out, exist_ok=True)
     paths = []
-    for i, roll in enumerate(rolls):
-        path = os.path.join(out, f"{stem}_{i:02d}.mid")
-        write_midi(roll, rep, path)
-        plots.piano_rolls(roll[None], os.path.join(out, f"{stem}_{i:02d}.png"), [titles[i]], rep)
-        if wav:
+    for i, example in enumerate(examples):
+        path = os.path.join(out, f"{stem}_{i:02d}{conv.extension}")
+        conv.write(example, path)
+        conv.plot_examples(example[None], os.path.join(out, f"{stem}_{i:02d}.png"), [titles[i]])
+        if wav and generator.rep.mode == "symbolic":
             from mguv.synth import write_wav
 
-            write_wav(roll_to_midi(roll, rep), os.path.join(out, f"{stem}_{i:02d}.wav"))
+            write_wav(roll_to_midi(example, generator.rep), os.path.join(out, f"{stem}_{i:02d}.wav"))
         paths.append(path)
+    conv.plot_examples(examples, os.path.join(out, f"{stem}.png"), titles, cols=min(len(examples), 4))
     return paths
 
 
@@ -126,11 +136,12 @@ def build_parser():
                    help="sampling temperature; 0 decodes greedily")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", help="output folder (default RUN/generated)")
-    p.add_argument("--interpolate", nargs=2, metavar=("A.mid", "B.mid"),
-                   help="decode the latent path between the first segments of two files")
+    p.add_argument("--interpolate", nargs=2, metavar=("A", "B"),
+                   help="decode the latent path between the first segments (or clips) of two files")
     p.add_argument("--steps", type=int, default=8, help="points on the interpolation path")
     p.add_argument("--wav", action="store_true",
-                   help="also render each MIDI file to WAV (FluidSynth if installed, else sine waves)")
+                   help="symbolic runs: also render each MIDI file to WAV (FluidSynth if installed, "
+                        "else sine waves); audio runs always write WAV")
     return p
 
 
@@ -147,17 +158,13 @@ def main(argv=None):
         a, b = (generator.first_segment(p) for p in args.interpolate)
         rolls = generator.interpolate(a, b, args.steps, args.temperature, args.seed)
         titles = [f"{k}/{args.steps - 1}" for k in range(args.steps)]
-        paths = _write(rolls, generator.rep, out, "interp", titles, args.wav)
-        from mguv import plots
-
-        plots.piano_rolls(rolls, os.path.join(out, "interpolation.png"), titles, generator.rep,
-                          cols=min(args.steps, 8))
+        paths = _write(generator, rolls, out, "interp", titles, args.wav)
     else:
         rolls = generator.sample(args.num, args.temperature, args.seed)
-        paths = _write(rolls, generator.rep, out, "sample", [f"sample {i}" for i in range(args.num)],
-                       args.wav)
-    kinds = "MIDI files, WAVs and piano-roll PNGs" if args.wav else "MIDI files and piano-roll PNGs"
-    print(f"wrote {len(paths)} {kinds} to {out}")
+        paths = _write(generator, rolls, out, "sample", [f"sample {i}" for i in range(args.num)], args.wav)
+    kind = "WAV" if generator.rep.mode == "audio" else "MIDI"
+    extra = " (+ rendered WAVs)" if args.wav and generator.rep.mode == "symbolic" else ""
+    print(f"wrote {len(paths)} {kind} files{extra} and PNGs to {out}")
     return 0
 
 

@@ -104,3 +104,32 @@ def bars(values, path, xlabel, ylabel, title=""):
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     _save(fig, path)
+
+
+def waveforms_and_spectrograms(waves, sample_rate, path, titles=None, cols=4):
+    """For each waveform [n, samples] (in [-1, 1] at ``sample_rate`` Hz): the waveform above its
+    log-magnitude spectrogram (librosa's waveshow/specshow, the seed notebook's figure)."""
+    import librosa
+    import librosa.display
+
+    waves = np.asarray(waves)
+    n = len(waves)
+    cols = min(cols, n)
+    rows = int(np.ceil(n / cols))
+    fig, axes = plt.subplots(2 * rows, cols, figsize=(3.6 * cols, 4.4 * rows), squeeze=False,
+                             layout="constrained")
+    n_fft = 256 if sample_rate <= 8000 else 2048
+    for i in range(rows * cols):
+        top, bottom = axes[2 * (i // cols), i % cols], axes[2 * (i // cols) + 1, i % cols]
+        if i >= n:
+            top.axis("off")
+            bottom.axis("off")
+            continue
+        librosa.display.waveshow(waves[i], sr=sample_rate, ax=top)
+        top.set_ylim(-1, 1)
+        top.set_title(titles[i] if titles else f"clip {i}", fontsize=9)
+        spec = librosa.amplitude_to_db(np.abs(librosa.stft(waves[i], n_fft=n_fft, hop_length=n_fft // 4)),
+                                       ref=1.0, top_db=80)
+        librosa.display.specshow(spec, sr=sample_rate, hop_length=n_fft // 4, x_axis="time", y_axis="hz",
+                                 ax=bottom, vmin=-80, vmax=spec.max())
+    _save(fig, path)

@@ -66,7 +66,48 @@ class PianoRoll:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True)
 
 
-_KINDS = {"symbolic": PianoRoll}
+@dataclasses.dataclass(frozen=True)
+class AudioClip:
+    """A mono waveform clip of shape [clip_samples, 1], float32 in [-1, 1].
+
+    Attributes:
+      sample_rate: Hz (3000 in the GTZAN jazz paper).
+      clip_samples: samples per clip (90,000 = 30 s at 3 kHz; the paper's librosa load gives 90,001).
+      clips_per_file: consecutive clips cut from each file (the last one zero-padded).
+      normalization: "peak" (scale each clip to peak 0.95), "rms" (scale to RMS 0.1, clipped to
+        [-1, 1]) or "none".
+    """
+
+    sample_rate: int = 3000
+    clip_samples: int = 90000
+    clips_per_file: int = 1
+    normalization: str = "peak"
+    mode: str = dataclasses.field(default="audio", init=False)
+
+    def __post_init__(self):
+        if self.sample_rate < 1 or self.clip_samples < 1 or self.clips_per_file < 1:
+            raise ValueError("sample_rate, clip_samples and clips_per_file must be positive")
+        if self.normalization not in ("peak", "rms", "none"):
+            raise ValueError(f"normalization must be peak, rms or none, not {self.normalization!r}")
+
+    @property
+    def clip_seconds(self):
+        """Clip length in seconds."""
+        return self.clip_samples / self.sample_rate
+
+    @property
+    def shape(self):
+        """Shape of one example: (clip_samples, 1)."""
+        return (self.clip_samples, 1)
+
+    def to_dict(self):
+        return dataclasses.asdict(self)
+
+    def to_json(self):
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+
+_KINDS = {"symbolic": PianoRoll, "audio": AudioClip}
 
 
 def from_dict(d):

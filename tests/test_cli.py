@@ -23,7 +23,7 @@ def assert_one_line_error(result, needle):
     (["--data", "/no/such/folder"], "no such file or folder"),
     (["--config", "no_such_config"], "unknown config"),
     (["--mode", "video"], "invalid choice"),
-    (["--mode", "audio"], "not available yet"),
+    (["--mode", "audio", "--config", "lstm_vae"], "is a symbolic config"),
     (["--set", "beta=high"], "expected a float"),
     (["--epochs"], "expected one argument"),
 ])

@@ -101,7 +101,7 @@ def test_generate_cli_writes_midi_pngs_and_wavs(tiny_run, tmp_path):
     generate_main([str(run), "--interpolate", str(folder / "t0.mid"), str(folder / "t3.mid"),
                    "--steps", "4", "--out", str(out / "interp")])
     assert len(list((out / "interp").glob("interp_*.mid"))) == 4
-    assert (out / "interp" / "interpolation.png").exists()
+    assert (out / "interp" / "interp.png").exists()
 
 
 def test_sampling_is_seeded(tiny_run):

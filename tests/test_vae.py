@@ -115,6 +115,8 @@ def test_every_shipped_config_builds(name):
     config = configs.get(name)
     model = build_model(config)
     x = np.zeros((2,) + config.representation.shape, np.float32)
-    assert model(x).shape == (2,) + config.representation.shape
+    assert model.decoder.prediction(model(x)).shape == (2,) + config.representation.shape
     mean, logvar = model.encode(x)
-    assert mean.shape == (2, config.model.latent_dim)
+    assert mean.shape == (2,) + model.latent_shape and model.latent_shape[-1] == config.model.latent_dim
+    terms, _ = model.elbo_terms(x, training=False)
+    assert all(np.isfinite(float(v)) for v in terms.values())

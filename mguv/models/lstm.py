@@ -31,9 +31,8 @@ class BiLstmEncoder(keras.layers.Layer):
             for i in range(num_layers)
         ]
 
-    @property
-    def output_dim(self):
-        return 2 * self.units
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], 2 * self.units)
 
     def build(self, input_shape):
         shape = tuple(input_shape)

@@ -2,7 +2,8 @@
 in ``train_step``/``test_step``. Model families plug in an encoder and a decoder part.
 
 Part interface:
-  encoder(x, training) -> features [batch, encoder.output_dim]; encoder.build(x_shape)
+  encoder(x, training) -> features [batch, features] or a sequence [batch, frames, features];
+      encoder.build(x_shape), encoder.compute_output_shape(x_shape)
   decoder(z, x, training) -> outputs (teacher-forced; e.g. logits [batch, steps, pitches]);
       decoder.build(z_shape, x_shape)
   decoder.reconstruction_loss(x, outputs) -> dict of per-example terms [batch] in nats; the
@@ -62,13 +63,19 @@ class VAE(keras.Model):
         # Parts restored from a .keras config may have built themselves already.
         if not self.encoder.built:
             self.encoder.build(input_shape)
-        self.posterior.build((input_shape[0], self.encoder.output_dim))
+        features = tuple(self.encoder.compute_output_shape(tuple(input_shape)))
+        self.posterior.build(features)
         if not self.decoder.built:
-            self.decoder.build((input_shape[0], self.latent_dim), input_shape)
+            self.decoder.build(features[:-1] + (self.latent_dim,), input_shape)
+        self.latent_shape = features[1:-1] + (self.latent_dim,)
 
     # -- the model ------------------------------------------------------------------------------
     def encode(self, x, training=False):
-        """x [batch, ...] -> (mean, logvar), each [batch, latent_dim]."""
+        """x [batch, ...] -> (mean, logvar), each [batch, *latent_shape].
+
+        ``latent_shape`` is (latent_dim,) for a vector latent, or (frames, latent_dim) when the
+        encoder returns a sequence (the posterior head is applied per frame).
+        """
         params = self.posterior(self.encoder(x, training=training))
         mean, logvar = ops.split(params, 2, axis=-1)
         # A bounded log-variance keeps exp() finite early in training.
@@ -87,7 +94,7 @@ class VAE(keras.Model):
     # -- the ELBO -------------------------------------------------------------------------------
     def current_beta(self):
         """The annealed KL weight at the optimizer's current step (a scalar)."""
-        if self.beta_warmup_steps <= 0 or self.optimizer is None:
+        if self.beta_warmup_steps <= 0 or getattr(self, "optimizer", None) is None:
             return ops.convert_to_tensor(self.beta, "float32")
         step = ops.cast(self.optimizer.iterations, "float32")
         return self.beta * ops.minimum(1.0, step / float(self.beta_warmup_steps))
@@ -98,7 +105,7 @@ class VAE(keras.Model):
         z = self.sample_posterior(mean, logvar)
         outputs = self.decoder(z, x, training=training)
         recon_terms = self.decoder.reconstruction_loss(x, outputs)
-        kl = ops.sum(gaussian_kl(mean, logvar), axis=-1)
+        kl = ops.sum(ops.reshape(gaussian_kl(mean, logvar), (ops.shape(mean)[0], -1)), axis=-1)
         kl_cost = ops.maximum(kl - self.free_bits, 0.0)
         beta = self.current_beta()
         loss = ops.mean(recon_terms["recon"] + beta * kl_cost)

@@ -15,10 +15,13 @@ def build_parser():
                        "resume an interrupted run.")
     p.add_argument("--mode", choices=MODES, default="symbolic",
                    help="symbolic (MIDI piano-rolls) or audio (raw 3 kHz clips)")
-    p.add_argument("--data", nargs="+", default=["bach"], metavar="SPEC",
-                   help="folders of MIDI, score files, or named corpora (bach, nottingham, "
-                        "nottingham/melody, nottingham=DIR); several are merged. Default: bach")
-    p.add_argument("--config", default="lstm_vae", help=f"named config: {', '.join(configs.names())}")
+    p.add_argument("--data", nargs="+", default=[], metavar="SPEC",
+                   help="symbolic: folders of MIDI, score files, or named corpora (bach, nottingham, "
+                        "nottingham/melody, nottingham=DIR); audio: folders of wav/au/flac/ogg/mp3. "
+                        "Several are merged. Default: the Bach chorales (rendered to audio in audio mode)")
+    p.add_argument("--genre", help="audio: keep only this genre of a GTZAN-style folder (genres/<genre>/)")
+    p.add_argument("--config", help=f"named config (default lstm_vae, or conv_vae with --mode audio): "
+                                    f"{', '.join(configs.names())}")
     p.add_argument("--epochs", type=int, help="override train.epochs")
     p.add_argument("--batch-size", type=int, help="override train.batch_size")
     p.add_argument("--seed", type=int, help="override train.seed (split, shuffling, init)")
@@ -29,7 +32,7 @@ def build_parser():
                         "--set model.latent_dim=128, --set representation.melody_only=true")
     p.add_argument("--out", help="run directory (default runs/CONFIG-TIMESTAMP)")
     p.add_argument("--overwrite", action="store_true", help="replace a finished run in --out")
-    p.add_argument("--samples", type=int, default=8, help="prior samples written as MIDI")
+    p.add_argument("--samples", type=int, default=8, help="prior samples written as MIDI or WAV")
     p.add_argument("--cache-dir", help="parse cache (default $MGUV_CACHE_DIR or ~/.cache/mguv)")
     p.add_argument("--workers", type=int, help="parser processes (default: all cores)")
     p.add_argument("--list-configs", action="store_true", help="print the named configs and exit")
@@ -43,10 +46,10 @@ def main(argv=None):
         for name in configs.names():
             print(f"{name:20s} {configs.get(name).description}")
         return 0
-    if args.mode == "audio":
-        raise UsageError("--mode audio is not available yet (the audio VAE is still being built); "
-                         "use --mode symbolic")
-    config = configs.get(args.config)
+    config = configs.get(args.config or ("conv_vae" if args.mode == "audio" else "lstm_vae"))
+    if config.mode != args.mode:
+        raise UsageError(f"--config {config.name} is a {config.mode} config but --mode is {args.mode}; "
+                         f"{args.mode} configs: {', '.join(configs.names(args.mode))}")
     sets = list(args.set)
     for flag, key in (("epochs", "train.epochs"), ("batch_size", "train.batch_size"),
                       ("seed", "train.seed"), ("split", "train.split")):
@@ -58,5 +61,5 @@ def main(argv=None):
     from mguv.training.run import train
 
     train(config, args.data, out, overwrite=args.overwrite, cache_dir=args.cache_dir,
-          workers=args.workers, num_samples=args.samples)
+          workers=args.workers, num_samples=args.samples, genre=args.genre)
     return 0

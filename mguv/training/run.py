@@ -7,8 +7,8 @@ RUN/
   checkpoints/best.weights.h5, backup/ (BackupAndRestore; removed when a run completes)
   model.keras          the best weights, full model
   history.csv, logs/   CSVLogger, TensorBoard
-  plots/               loss.png, reconstructions.png, samples.png
-  samples/*.mid        prior samples
+  plots/               loss.png, reconstructions.png, samples.png (piano-rolls or waveforms)
+  samples/             prior samples (*.mid or *.wav)
   saved_model/         TF SavedModel (see mguv.export)
 """
 
@@ -21,7 +21,7 @@ import time
 
 import numpy as np
 
-from mguv.data import corpus
+from mguv.data.converters import converter_for
 from mguv.data.split import train_val_indices
 from mguv.errors import UsageError
 from mguv.io import atomic_path, write_json
@@ -82,18 +82,22 @@ def log(message):
     print(message, file=sys.stderr, flush=True)
 
 
-def prepare_data(config, data_specs, cache_dir=None, workers=None, progress=True):
-    """Loads the corpus and splits it. Returns (segments, train_idx, val_idx)."""
-    rep, t = config.representation, config.train
-    segments = corpus.load_segments(data_specs, rep, cache_dir=cache_dir, workers=workers, progress=progress)
+def prepare_data(config, data_specs, cache_dir=None, workers=None, progress=True, genre=None):
+    """Loads the corpus with the config's converter and splits it.
+
+    Returns (data, train_idx, val_idx); ``data.x`` holds every example ([n, *representation.shape]).
+    """
+    t = config.train
+    segments = converter_for(config.representation).load(data_specs, cache_dir=cache_dir, workers=workers,
+                                                          progress=progress, genre=genre)
     train_idx, val_idx = train_val_indices(segments, t.val_fraction, t.split, t.seed)
     if len(val_idx) == 0 or len(train_idx) == 0:
         if t.split == "file":
-            log("  only one usable file: splitting by segment instead of by file")
+            log("  only one usable file: splitting by example instead of by file")
             train_idx, val_idx = train_val_indices(segments, t.val_fraction, "segment", t.seed)
         if len(val_idx) == 0 or len(train_idx) == 0:
-            raise UsageError(f"--data {' '.join(data_specs)}: {len(segments)} segment(s) is too few "
-                             "to hold out a validation split")
+            raise UsageError(f"--data {' '.join(data_specs) or '(default)'}: {len(segments)} example(s) "
+                             "is too few to hold out a validation split")
     return segments, train_idx, val_idx
 
 
@@ -112,8 +116,11 @@ def _check_out(paths, overwrite):
 
 
 def train(config, data_specs, out, overwrite=False, cache_dir=None, workers=None, num_samples=8,
-          verbose=None, progress=True, callbacks=()):
+          verbose=None, progress=True, callbacks=(), genre=None):
     """Trains ``config`` on ``data_specs`` into ``out``; rerunning an interrupted run resumes it.
+
+    ``data_specs`` may be empty for the mode's built-in corpus (Bach chorales; rendered to audio in
+    audio mode); ``genre`` filters a GTZAN-style audio folder.
 
     Args:
       verbose: Keras fit verbosity; None = a progress bar on a terminal, one line per epoch otherwise.
@@ -126,20 +133,21 @@ def train(config, data_specs, out, overwrite=False, cache_dir=None, workers=None
     paths = RunPaths(out)
     resuming = _check_out(paths, overwrite)
     rep, t = config.representation, config.train
-    segments, train_idx, val_idx = prepare_data(config, data_specs, cache_dir, workers, progress)
-    log(corpus.describe(segments.report))
-    log(f"  split by {t.split}: {len(train_idx)} train / {len(val_idx)} validation segments")
+    data_specs = list(data_specs)
+    converter = converter_for(rep)
+    segments, train_idx, val_idx = prepare_data(config, data_specs, cache_dir, workers, progress, genre)
+    log(converter.describe(segments.report))
+    log(f"  split by {t.split}: {len(train_idx)} train / {len(val_idx)} validation examples")
 
     import keras
 
-    from mguv.data.pipeline import make_dataset
     from mguv.export import export_saved_model
-    from mguv.models.factory import build_model
+    from mguv.models.factory import build_model, build_optimizer
     from mguv.training.callbacks import BestWeights, LivePlots
 
     for d in (paths.root, paths.plots, paths.samples, os.path.dirname(paths.best_weights)):
         os.makedirs(d, exist_ok=True)
-    write_json(paths.config, {"config": config.to_dict(), "data": list(data_specs)})
+    write_json(paths.config, {"config": config.to_dict(), "data": data_specs, "genre": genre})
     with atomic_path(paths.representation) as tmp:
         with open(tmp, "w") as f:
             f.write(rep.to_json())
@@ -149,14 +157,11 @@ def train(config, data_specs, out, overwrite=False, cache_dir=None, workers=None
         "val_segments": int(len(val_idx)), "val_files": [f"{s}/{n}" for s, n in val_files]}})
 
     keras.utils.set_random_seed(t.seed)
-    train_ds = make_dataset(segments.x[train_idx], t.batch_size, shuffle=True, seed=t.seed,
-                            transpose=t.transpose)
-    val_ds = make_dataset(segments.x[val_idx], t.batch_size)
+    train_ds = converter.dataset(segments.x[train_idx], t.batch_size, shuffle=True, seed=t.seed,
+                                 transpose=t.transpose)
+    val_ds = converter.dataset(segments.x[val_idx], t.batch_size)
     model = build_model(config)
-    model.compile(
-        optimizer=keras.optimizers.AdamW(t.learning_rate, weight_decay=t.weight_decay, clipnorm=t.clipnorm),
-        jit_compile=t.jit_compile,
-    )
+    model.compile(optimizer=build_optimizer(t), jit_compile=t.jit_compile)
     log(f"model {config.name}: {model.count_params():,} parameters"
         + ("; resuming from the last completed epoch" if resuming else ""))
     standard = [
@@ -186,7 +191,7 @@ def train(config, data_specs, out, overwrite=False, cache_dir=None, workers=None
     with atomic_path(paths.model) as tmp:
         model.save(tmp)
     export_saved_model(model, rep, paths.saved_model)
-    _write_figures_and_samples(model, rep, segments.x[val_idx], paths, num_samples, t.seed)
+    _write_figures_and_samples(model, converter, segments.x[val_idx], paths, num_samples, t.seed)
     shutil.rmtree(paths.backup, ignore_errors=True)
 
     val = model.evaluate(val_ds, verbose=0, return_dict=True)
@@ -195,33 +200,32 @@ def train(config, data_specs, out, overwrite=False, cache_dir=None, workers=None
                "epochs_run": len(history.history.get("loss", [])),
                "params": int(model.count_params()), "val": {k: float(v) for k, v in val.items()}}
     write_json(os.path.join(paths.root, "summary.json"), summary)
-    log(f"done in {train_seconds:.0f}s: val loss {val['loss']:.2f}, teacher-forced F1 {val['f1']:.3f}; "
-        f"run in {paths.root}")
+    shown = ", ".join(f"{k} {val[k]:.3f}" for k in ("f1", "snr_db", "mr_stft") if k in val)
+    log(f"done in {train_seconds:.0f}s: val loss {val['loss']:.2f}, {shown}; run in {paths.root}")
     return summary
 
 
-def _write_figures_and_samples(model, rep, val_x, paths, num_samples, seed):
-    """Reconstruction piano-rolls of four validation segments, and prior samples as MIDI + PNG."""
+def _write_figures_and_samples(model, converter, val_x, paths, num_samples, seed):
+    """Reconstructions of four validation examples, and prior samples as files + a figure."""
     from mguv import plots
-    from mguv.data.roll import write_midi
 
     plots.loss_curves(plots.read_history(paths.history), os.path.join(paths.plots, "loss.png"))
-    x = val_x[:4].astype("float32")
+    x = np.asarray(val_x[:4], np.float32)
     teacher = np.asarray(model.decoder.prediction(model(x, training=False)))
     mean, _ = model.encode(x)
     _, free = model.decoder.generate(mean)
-    rolls, titles = [], []
+    examples, titles = [], []
     for i in range(len(x)):
-        rolls += [x[i], teacher[i], np.asarray(free[i])]
-        titles += [f"original {i}", "teacher-forced p", "free-running from mean"]
-    plots.piano_rolls(rolls, os.path.join(paths.plots, "reconstructions.png"), titles, rep, cols=3)
+        examples += [x[i], teacher[i], np.asarray(free[i])]
+        titles += [f"original {i}", "reconstruction (teacher-forced)", "free-running from mean"]
+    converter.plot_examples(examples, os.path.join(paths.plots, "reconstructions.png"), titles, cols=3)
 
     rng = np.random.default_rng(seed)
-    z = rng.standard_normal((num_samples, model.latent_dim)).astype("float32")
-    noise = rng.random((num_samples,) + rep.shape).astype("float32")
+    z = rng.standard_normal((num_samples,) + tuple(model.latent_shape)).astype("float32")
+    noise = rng.random((num_samples,) + converter.rep.shape).astype("float32")
     _, samples = model.decoder.generate(z, noise=noise, temperature=1.0)
     samples = np.asarray(samples)
-    for i, roll in enumerate(samples):
-        write_midi(roll, rep, os.path.join(paths.samples, f"sample_{i:02d}.mid"))
-    plots.piano_rolls(samples, os.path.join(paths.plots, "samples.png"),
-                      [f"sample {i}" for i in range(len(samples))], rep)
+    for i, example in enumerate(samples):
+        converter.write(example, os.path.join(paths.samples, f"sample_{i:02d}{converter.extension}"))
+    converter.plot_examples(samples, os.path.join(paths.plots, "samples.png"),
+                            [f"sample {i}" for i in range(len(samples))])

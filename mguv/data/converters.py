@@ -1,0 +1,128 @@
+"""Converters: one per mode, mapping data to tensors and tensors back to files people can use.
+
+A converter serves training (load, tf.data), generation (write MIDI/WAV) and figures, so the run
+directory, export and CLIs never branch on the mode themselves.
+"""
+
+import os
+
+import numpy as np
+
+
+class SymbolicConverter:
+    """Piano-roll segments <-> MIDI. Examples are bool/float [segment_steps, num_pitches]."""
+
+    mode = "symbolic"
+    extension = ".mid"
+
+    def __init__(self, rep):
+        self.rep = rep
+
+    def load(self, specs, cache_dir=None, workers=None, progress=True, genre=None):
+        """A ``corpus.Segments`` (x, file_id, files, report) for ``--data`` specs (default: bach)."""
+        from mguv.data import corpus
+        from mguv.errors import UsageError
+
+        if genre:
+            raise UsageError("--genre applies to --mode audio only")
+        return corpus.load_segments(list(specs) or ["bach"], self.rep, cache_dir=cache_dir,
+                                    workers=workers, progress=progress)
+
+    def describe(self, report):
+        from mguv.data import corpus
+
+        return corpus.describe(report)
+
+    def dataset(self, x, batch_size, shuffle=False, seed=0, transpose=0):
+        from mguv.data.pipeline import make_dataset
+
+        return make_dataset(x, batch_size, shuffle=shuffle, seed=seed, transpose=transpose)
+
+    def write(self, example, path):
+        """Writes one roll [steps, pitches] to ``path`` (.mid)."""
+        from mguv.data.roll import write_midi
+
+        write_midi(example, self.rep, path)
+
+    def plot_examples(self, examples, path, titles, cols=4):
+        from mguv import plots
+
+        plots.piano_rolls(examples, path, titles, self.rep, cols=cols)
+
+    def read_example(self, path):
+        """The first non-silent segment of a score file, float32 [steps, pitches]."""
+        from mguv.data.parse import parse_file
+        from mguv.data.roll import notes_to_roll, segment
+        from mguv.errors import UsageError
+
+        notes, reason = parse_file(os.path.basename(path), path, None, self.rep.steps_per_beat)
+        if notes is None:
+            raise UsageError(f"{path}: cannot read it ({reason})")
+        segments, _ = segment(notes_to_roll(notes, self.rep)[0], self.rep)
+        if not len(segments):
+            raise UsageError(f"{path}: no non-silent {self.rep.segment_steps}-step segment in "
+                             f"pitches {self.rep.min_pitch}..{self.rep.max_pitch}")
+        return segments[0].astype(np.float32)
+
+
+class AudioConverter:
+    """Waveform clips <-> WAV. Examples are float32 [clip_samples, 1] in [-1, 1]."""
+
+    mode = "audio"
+    extension = ".wav"
+
+    def __init__(self, rep):
+        self.rep = rep
+
+    def load(self, specs, cache_dir=None, workers=None, progress=True, genre=None):
+        """A ``audio.Clips`` (x [clips, samples], file_id, files, report); no specs renders Bach."""
+        from mguv.data import audio
+
+        clips = audio.load_clips(list(specs) or None, self.rep, genre=genre, cache_dir=cache_dir,
+                                 workers=workers, progress=progress)
+        clips.x = clips.x[..., None]  # [clips, samples, 1]
+        return clips
+
+    def describe(self, report):
+        from mguv.data import audio
+
+        return audio.describe(report)
+
+    def dataset(self, x, batch_size, shuffle=False, seed=0, transpose=0):
+        import tensorflow as tf
+
+        ds = tf.data.Dataset.from_tensor_slices(np.asarray(x, np.float32))
+        if shuffle:
+            ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+        return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+    def write(self, example, path):
+        """Writes one clip [samples, 1] as 16-bit WAV at the representation's sample rate."""
+        import soundfile
+
+        from mguv.io import atomic_path
+
+        with atomic_path(path) as tmp:
+            soundfile.write(tmp, np.clip(np.asarray(example).reshape(-1), -1, 1), self.rep.sample_rate,
+                            subtype="PCM_16", format="WAV")
+
+    def plot_examples(self, examples, path, titles, cols=4):
+        from mguv import plots
+
+        plots.waveforms_and_spectrograms(np.asarray(examples)[..., 0], self.rep.sample_rate, path, titles,
+                                         cols=cols)
+
+    def read_example(self, path):
+        """The first clip of an audio file, float32 [samples, 1]."""
+        from mguv.data.audio import decode_file
+        from mguv.errors import UsageError
+
+        clips, reason = decode_file(os.path.basename(path), path, None, self.rep)
+        if clips is None:
+            raise UsageError(f"{path}: cannot read it ({reason})")
+        return clips[0][:, None].astype(np.float32)
+
+
+def converter_for(rep):
+    """The converter for a representation (by its ``mode``)."""
+    return {"symbolic": SymbolicConverter, "audio": AudioConverter}[rep.mode](rep)

@@ -18,7 +18,10 @@ $(STAMP): setup.cfg pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 # Train the small LSTM-VAE on the Bach chorales shipped with music21, then write MIDI + WAV samples.
+# FluidSynth makes the WAVs sound like instruments; without it they are sine waves.
 demo: install
+	@command -v fluidsynth >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+		&& apt-get install -y -q fluidsynth >/dev/null 2>&1; } || echo "(FluidSynth not installed: WAVs will be sine waves)"
 	$(BIN)/python train.py --mode symbolic --config lstm_vae-demo --out $(DEMO_RUN) --overwrite
 	$(BIN)/python -m mguv.generate $(DEMO_RUN) --num 8 --temperature 0.8 --wav --out $(DEMO_RUN)/generated
 	@echo "Listen: $(DEMO_RUN)/generated/*.wav (MIDI beside them); plots in $(DEMO_RUN)/plots/"

@@ -36,3 +36,24 @@ class LivePlots(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if os.path.exists(self.csv_path):
             plots.loss_curves(plots.read_history(self.csv_path), self.png_path)
+
+
+class TimeBudget(keras.callbacks.Callback):
+    """Stops training at the end of the first epoch that ends after ``seconds`` of training, so
+    models can be compared at the same wall-clock budget."""
+
+    def __init__(self, seconds):
+        super().__init__()
+        self.seconds = seconds
+        self.start = None
+
+    def on_train_begin(self, logs=None):
+        import time
+
+        self.start = time.time()
+
+    def on_epoch_end(self, epoch, logs=None):
+        import time
+
+        if time.time() - self.start >= self.seconds:
+            self.model.stop_training = True

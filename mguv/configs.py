@@ -76,8 +76,8 @@ class TrainConfig:
 
     Attributes:
       epochs, batch_size: the usual.
-      optimizer, learning_rate, weight_decay, clipnorm: "adamw" (or the notebook's "adam") with
-        global-norm gradient clipping (0 = none).
+      optimizer, learning_rate, weight_decay, clipnorm: "adamw" (or the notebook's "adam", or plain
+        "sgd") with global-norm gradient clipping (0 = none).
       beta: final KL weight (1 = the ELBO; other values make a beta-VAE).
       beta_warmup_steps: KL annealing from 0 to beta over this many optimizer steps.
       free_bits: nats of KL per segment that cost nothing.
@@ -115,8 +115,8 @@ class TrainConfig:
             raise ValueError("val_fraction must be between 0 and 1")
         if self.epochs < 1 or self.batch_size < 1:
             raise ValueError("epochs and batch_size must be positive")
-        if self.optimizer not in ("adamw", "adam"):
-            raise ValueError(f"optimizer must be 'adamw' or 'adam', not {self.optimizer!r}")
+        if self.optimizer not in ("adamw", "adam", "sgd"):
+            raise ValueError(f"optimizer must be 'adamw', 'adam' or 'sgd', not {self.optimizer!r}")
 
 
 @dataclasses.dataclass(frozen=True)

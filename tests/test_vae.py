@@ -53,9 +53,9 @@ def test_beta_anneals_linearly_from_zero():
 def test_free_bits_make_small_kl_free():
     x = data(8)
     free = build_model(configs.override(TINY, ["free_bits=1e6", "beta_warmup_steps=0"]))
-    terms, _ = free.elbo_terms(tf.constant(x), training=False)
-    assert float(terms["loss"]) == pytest.approx(float(terms["recon"]), rel=1e-5)
-    assert float(terms["kl"]) > 0
+    terms, _, _ = free.elbo_terms(tf.constant(x), training=False)
+    np.testing.assert_allclose(terms["loss"], terms["recon"], rtol=1e-5)
+    assert float(np.min(terms["kl"])) > 0
 
 
 def test_gaussian_kl_is_zero_at_the_prior():
@@ -118,5 +118,5 @@ def test_every_shipped_config_builds(name):
     assert model.decoder.prediction(model(x)).shape == (2,) + config.representation.shape
     mean, logvar = model.encode(x)
     assert mean.shape == (2,) + model.latent_shape and model.latent_shape[-1] == config.model.latent_dim
-    terms, _ = model.elbo_terms(x, training=False)
-    assert all(np.isfinite(float(v)) for v in terms.values())
+    terms, _, _ = model.elbo_terms(x, training=False)
+    assert all(np.isfinite(np.asarray(v)).all() for v in terms.values())

@@ -91,10 +91,12 @@ class AudioConverter:
     def dataset(self, x, batch_size, shuffle=False, seed=0, transpose=0):
         import tensorflow as tf
 
+        from mguv.data.pipeline import with_data_sharding
+
         ds = tf.data.Dataset.from_tensor_slices(np.asarray(x, np.float32))
         if shuffle:
             ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-        return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+        return with_data_sharding(ds.batch(batch_size).prefetch(tf.data.AUTOTUNE))
 
     def write(self, example, path):
         """Writes one clip [samples, 1] as 16-bit WAV at the representation's sample rate."""

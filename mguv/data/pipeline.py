@@ -53,4 +53,12 @@ def make_dataset(x, batch_size, shuffle=False, seed=0, transpose=0, drop_remaind
         seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
         ds = tf.data.Dataset.zip(ds, seeds).map(
             lambda b, s: random_transpose(b, transpose, s), num_parallel_calls=tf.data.AUTOTUNE)
-    return ds.prefetch(tf.data.AUTOTUNE)
+    return with_data_sharding(ds.prefetch(tf.data.AUTOTUNE))
+
+
+def with_data_sharding(ds):
+    """Marks ``ds`` for DATA auto-sharding: under several workers each keeps its share of every
+    batch. (FILE sharding needs one input file per shard; these datasets come from memory.)"""
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return ds.with_options(options)

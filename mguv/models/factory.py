@@ -32,11 +32,13 @@ def build_model(config):
 
 
 def build_optimizer(train_config):
-    """AdamW (or Adam) with the config's learning rate, weight decay and gradient clipping."""
+    """AdamW (or Adam, or SGD) with the config's learning rate, weight decay and gradient clipping."""
     import keras
 
     t = train_config
     clip = {"clipnorm": t.clipnorm} if t.clipnorm > 0 else {}
     if t.optimizer == "adam":
         return keras.optimizers.Adam(t.learning_rate, **clip)
+    if t.optimizer == "sgd":
+        return keras.optimizers.SGD(t.learning_rate, **clip)
     return keras.optimizers.AdamW(t.learning_rate, weight_decay=t.weight_decay, **clip)

@@ -19,6 +19,13 @@ import tensorflow as tf
 from keras import ops
 
 
+def _multi_worker():
+    """True inside a MultiWorkerMirroredStrategy that spans several workers."""
+    strategy = tf.distribute.get_strategy()
+    return (isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+            and strategy.extended._in_multi_worker_mode())
+
+
 def gaussian_kl(mean, logvar):
     """KL(N(mean, exp(logvar)) || N(0, I)) per latent dimension, in nats. [batch, latent] -> same."""
     return 0.5 * (ops.exp(logvar) + ops.square(mean) - 1.0 - logvar)
@@ -82,8 +89,27 @@ class VAE(keras.Model):
         return mean, ops.clip(logvar, -12.0, 8.0)
 
     def sample_posterior(self, mean, logvar):
+        """mean + sigma * eps, eps ~ N(0, I) drawn from the seed generator (inference use)."""
         eps = keras.random.normal(ops.shape(mean), seed=self.seed_generator)
         return mean + ops.exp(0.5 * logvar) * eps
+
+    def _replica_noise(self, mean):
+        """Reparameterization noise [batch, *latent] for training and validation steps.
+
+        One stateless draw for the *global* batch, keyed by (seed, optimizer step), of which each
+        replica takes its own rows. The noise an example gets therefore depends on its position in
+        the global batch, not on how the batch is split: training on N replicas gives the same
+        losses as on one device (dropout masks aside), and every replica gets different noise.
+        """
+        ctx = tf.distribute.get_replica_context()
+        replicas = ctx.num_replicas_in_sync if ctx is not None else 1
+        replica = ctx.replica_id_in_sync_group if ctx is not None else 0
+        local = tf.shape(mean)[0]
+        step = tf.cast(self.optimizer.iterations, tf.int32) if getattr(self, "optimizer", None) else 0
+        seed = tf.stack([tf.constant(self.seed or 0, tf.int32), step])
+        full = tf.random.stateless_normal(tf.concat([[local * replicas], tf.shape(mean)[1:]], 0), seed,
+                                          dtype=mean.dtype)
+        return full[replica * local:(replica + 1) * local]
 
     def call(self, x, training=False):
         """Teacher-forced reconstruction outputs from a posterior sample (training) or mean."""
@@ -100,18 +126,23 @@ class VAE(keras.Model):
         return self.beta * ops.minimum(1.0, step / float(self.beta_warmup_steps))
 
     def elbo_terms(self, x, training):
-        """Returns (terms, outputs): terms are batch means in nats (loss, recon, kl, beta, ...)."""
+        """Returns (terms, outputs, scaled_loss).
+
+        ``terms`` are per-example values [batch] in nats (loss, recon, kl, ...) plus the scalar beta,
+        for the metrics: Mean trackers fed per-example values weight every example equally and
+        stay finite when a replica's share of a last, partial batch is empty. ``scaled_loss`` is the per-example loss summed and divided by the *global* batch
+        size, which is what the gradient needs when replicas' gradients are summed.
+        """
         mean, logvar = self.encode(x, training=training)
-        z = self.sample_posterior(mean, logvar)
+        z = mean + ops.exp(0.5 * logvar) * self._replica_noise(mean)
         outputs = self.decoder(z, x, training=training)
         recon_terms = self.decoder.reconstruction_loss(x, outputs)
         kl = ops.sum(ops.reshape(gaussian_kl(mean, logvar), (ops.shape(mean)[0], -1)), axis=-1)
         kl_cost = ops.maximum(kl - self.free_bits, 0.0)
         beta = self.current_beta()
-        loss = ops.mean(recon_terms["recon"] + beta * kl_cost)
-        terms = {"loss": loss, "kl": ops.mean(kl), "beta": beta}
-        terms.update({k: ops.mean(v) for k, v in recon_terms.items()})
-        return terms, outputs
+        per_example = recon_terms["recon"] + beta * kl_cost
+        terms = {"loss": per_example, "kl": kl, "beta": beta, **recon_terms}
+        return terms, outputs, tf.nn.compute_average_loss(per_example)
 
     def _update_metrics(self, x, terms, outputs):
         for name, value in terms.items():
@@ -119,19 +150,24 @@ class VAE(keras.Model):
         prediction = self.decoder.prediction(outputs)
         for metric in self.output_metrics_list:
             metric.update_state(x, prediction)
-        return {m.name: m.result() for m in self.metrics}
+        results = {m.name: m.result() for m in self.metrics}
+        if _multi_worker():
+            # Keras reduces step outputs across workers with reduce("MEAN", axis=0), which needs a
+            # batch axis: give each scalar one (the mean over workers comes back as a scalar).
+            results = {k: ops.reshape(v, (1,)) for k, v in results.items()}
+        return results
 
     def train_step(self, data):
         x = data[0] if isinstance(data, tuple) else data
         with tf.GradientTape() as tape:
-            terms, outputs = self.elbo_terms(x, training=True)
-        grads = tape.gradient(terms["loss"], self.trainable_weights)
+            terms, outputs, scaled_loss = self.elbo_terms(x, training=True)
+        grads = tape.gradient(scaled_loss, self.trainable_weights)
         self.optimizer.apply(grads, self.trainable_weights)
         return self._update_metrics(x, terms, outputs)
 
     def test_step(self, data):
         x = data[0] if isinstance(data, tuple) else data
-        terms, outputs = self.elbo_terms(x, training=False)
+        terms, outputs, _ = self.elbo_terms(x, training=False)
         return self._update_metrics(x, terms, outputs)
 
     @property

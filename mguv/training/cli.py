@@ -6,6 +6,7 @@ import time
 from mguv import configs
 from mguv.cli import ArgumentParser, quiet_tensorflow
 from mguv.errors import UsageError, cli_entry
+from mguv.training.distribute import STRATEGIES
 
 MODES = ("symbolic", "audio")
 
@@ -35,6 +36,11 @@ def build_parser():
     p.add_argument("--samples", type=int, default=8, help="prior samples written as MIDI or WAV")
     p.add_argument("--cache-dir", help="parse cache (default $MGUV_CACHE_DIR or ~/.cache/mguv)")
     p.add_argument("--workers", type=int, help="parser processes (default: all cores)")
+    p.add_argument("--strategy", choices=STRATEGIES,
+                   help="tf.distribute: mirrored (local GPUs, or --cpu-replicas), multiworker "
+                        "(cluster from TF_CONFIG), tpu (Colab TPU). Default: one device")
+    p.add_argument("--cpu-replicas", type=int, default=0, metavar="N",
+                   help="with --strategy mirrored: split the CPU into N logical devices")
     p.add_argument("--list-configs", action="store_true", help="print the named configs and exit")
     return p
 
@@ -57,9 +63,13 @@ def main(argv=None):
             sets.append(f"{key}={getattr(args, flag)}")
     config = configs.override(config, sets)
     out = args.out or os.path.join("runs", f"{config.name}-{time.strftime('%Y%m%d-%H%M%S')}")
+    if args.cpu_replicas < 0:
+        raise UsageError("--cpu-replicas must be positive")
     quiet_tensorflow()
+    from mguv.training.distribute import make_strategy
     from mguv.training.run import train
 
+    strategy = make_strategy(args.strategy, args.cpu_replicas)
     train(config, args.data, out, overwrite=args.overwrite, cache_dir=args.cache_dir,
-          workers=args.workers, num_samples=args.samples, genre=args.genre)
+          workers=args.workers, num_samples=args.samples, genre=args.genre, strategy=strategy)
     return 0

@@ -115,8 +115,29 @@ def _check_out(paths, overwrite):
     return resuming
 
 
+def _worker_dir(out):
+    """Where a non-chief worker keeps its own files (backups for resuming): outside the run directory."""
+    import hashlib
+    import tempfile
+
+    from mguv.training.distribute import task
+
+    digest = hashlib.sha1(os.path.abspath(out).encode()).hexdigest()[:12]
+    kind, index = task()
+    return os.path.join(tempfile.gettempdir(), "mguv-workers", f"{digest}-{kind}-{index}")
+
+
+def _first_batch(n, batch_size, replicas):
+    """The batch size to use for ``n`` examples: ``batch_size``, unless the data is smaller and
+    several replicas would get a first batch of unequal parts (Keras builds distributed models from
+    the first batch and cannot), in which case the largest multiple of ``replicas`` that fits."""
+    if replicas <= 1 or n >= batch_size:
+        return batch_size
+    return max(replicas, n - n % replicas)
+
+
 def train(config, data_specs, out, overwrite=False, cache_dir=None, workers=None, num_samples=8,
-          verbose=None, progress=True, callbacks=(), genre=None):
+          verbose=None, progress=True, callbacks=(), genre=None, strategy=None):
     """Trains ``config`` on ``data_specs`` into ``out``; rerunning an interrupted run resumes it.
 
     ``data_specs`` may be empty for the mode's built-in corpus (Bach chorales; rendered to audio in
@@ -125,13 +146,19 @@ def train(config, data_specs, out, overwrite=False, cache_dir=None, workers=None
     Args:
       verbose: Keras fit verbosity; None = a progress bar on a terminal, one line per epoch otherwise.
       callbacks: extra Keras callbacks (e.g. from a notebook), run after the standard ones.
+      strategy: a ``tf.distribute.Strategy`` (see ``mguv.training.distribute``); None = default.
+        Under several workers only the chief writes ``out``; the others keep their checkpoints
+        in a temporary folder of their own.
 
     Returns a summary dict (segments, train seconds, final validation metrics).
     """
     if verbose is None:
         verbose = 1 if sys.stdout.isatty() else 2
-    paths = RunPaths(out)
-    resuming = _check_out(paths, overwrite)
+    from mguv.training.distribute import is_chief
+
+    chief = is_chief()
+    paths = RunPaths(out if chief else _worker_dir(out))
+    resuming = _check_out(paths, overwrite or not chief)
     rep, t = config.representation, config.train
     data_specs = list(data_specs)
     converter = converter_for(rep)
@@ -156,13 +183,20 @@ def train(config, data_specs, out, overwrite=False, cache_dir=None, workers=None
         "by": t.split, "seed": t.seed, "train_segments": int(len(train_idx)),
         "val_segments": int(len(val_idx)), "val_files": [f"{s}/{n}" for s, n in val_files]}})
 
+    import tensorflow as tf
+
+    strategy = strategy or tf.distribute.get_strategy()
+    replicas = strategy.num_replicas_in_sync
     keras.utils.set_random_seed(t.seed)
-    train_ds = converter.dataset(segments.x[train_idx], t.batch_size, shuffle=True, seed=t.seed,
-                                 transpose=t.transpose)
-    val_ds = converter.dataset(segments.x[val_idx], t.batch_size)
-    model = build_model(config)
-    model.compile(optimizer=build_optimizer(t), jit_compile=t.jit_compile)
+    # batch_size is the global batch; each of the N replicas gets batch_size / N.
+    train_ds = converter.dataset(segments.x[train_idx], _first_batch(len(train_idx), t.batch_size, replicas),
+                                 shuffle=True, seed=t.seed, transpose=t.transpose)
+    val_ds = converter.dataset(segments.x[val_idx], _first_batch(len(val_idx), t.batch_size, replicas))
+    with strategy.scope():
+        model = build_model(config)
+        model.compile(optimizer=build_optimizer(t), jit_compile=t.jit_compile)
     log(f"model {config.name}: {model.count_params():,} parameters"
+        + (f"; {replicas} replicas ({type(strategy).__name__})" if replicas > 1 else "")
         + ("; resuming from the last completed epoch" if resuming else ""))
     standard = [
         keras.callbacks.BackupAndRestore(paths.backup, double_checkpoint=True),
@@ -188,14 +222,18 @@ def train(config, data_specs, out, overwrite=False, cache_dir=None, workers=None
     if os.path.exists(paths.best_weights):
         model.load_weights(paths.best_weights)
 
+    val = model.evaluate(val_ds, verbose=0, return_dict=True)  # every worker takes part
+    if not chief:
+        shutil.rmtree(paths.root, ignore_errors=True)
+        log("done (worker): the chief writes the run directory")
+        return {"chief": False, "val": {k: float(v) for k, v in val.items()}}
     with atomic_path(paths.model) as tmp:
         model.save(tmp)
     export_saved_model(model, rep, paths.saved_model)
     _write_figures_and_samples(model, converter, segments.x[val_idx], paths, num_samples, t.seed)
     shutil.rmtree(paths.backup, ignore_errors=True)
 
-    val = model.evaluate(val_ds, verbose=0, return_dict=True)
-    summary = {"segments": len(segments), "train_segments": int(len(train_idx)),
+    summary = {"chief": True, "replicas": replicas, "segments": len(segments), "train_segments": int(len(train_idx)),
                "val_segments": int(len(val_idx)), "train_seconds": round(train_seconds, 1),
                "epochs_run": len(history.history.get("loss", [])),
                "params": int(model.count_params()), "val": {k: float(v) for k, v in val.items()}}

@@ -116,3 +116,31 @@ def test_segment_split_is_random_but_seeded(midi_folder, tmp_path):
     train, val = train_val_indices(segs, 0.3, "segment", seed=1)
     assert len(val) == 3 and len(train) == 8
     np.testing.assert_array_equal(val, train_val_indices(segs, 0.3, "segment", seed=1)[1])
+
+
+def test_shards_built_separately_are_merged_without_parsing(midi_folder, tmp_path, monkeypatch):
+    from mguv import preprocess
+
+    (midi_folder / "junk.mid").write_bytes(b"junk")
+    whole = corpus.load_segments([str(midi_folder)], REP, cache_dir="", workers=1, progress=False)
+    for index in range(3):
+        preprocess.main(["--data", str(midi_folder), "--shard", str(index), "--num-shards", "3",
+                         "--cache-dir", str(tmp_path / "cache"), "--workers", "1"])
+    assert len(list((tmp_path / "cache").glob("notes-*.shard-*-of-00003.npz"))) == 3
+
+    def fail(*args):
+        raise AssertionError("parsed again despite the shards")
+
+    monkeypatch.setattr(cache, "_parse_job", fail)
+    merged = load([midi_folder], tmp_path)
+    np.testing.assert_array_equal(merged.x, whole.x)
+    assert merged.files == whole.files and merged.report["bad_files"] == whole.report["bad_files"]
+
+
+def test_an_incomplete_shard_set_is_not_used(midi_folder, tmp_path):
+    from mguv import preprocess
+
+    preprocess.main(["--data", str(midi_folder), "--shard", "0", "--num-shards", "2",
+                     "--cache-dir", str(tmp_path / "cache"), "--workers", "1"])
+    segs = load([midi_folder], tmp_path)
+    assert len(segs) == 11 and not segs.report["sources"][str(midi_folder)]["from_cache"]

@@ -7,6 +7,7 @@ cache and parses nothing; editing, adding or removing a file makes a new key.
 
 import concurrent.futures
 import dataclasses
+import glob
 import hashlib
 import multiprocessing
 import os
@@ -41,6 +42,8 @@ class ParsedSource:
     notes: list
     bad: list
     from_cache: bool = False
+    index: list = dataclasses.field(default_factory=list)  # positions of ``names`` in the source
+    bad_index: list = dataclasses.field(default_factory=list)  # positions of ``bad``
 
 
 def _cache_key(items, steps_per_beat):
@@ -75,7 +78,7 @@ def _parse_all(items, steps_per_beat, workers, desc, progress):
     return results
 
 
-def parse_source(source, steps_per_beat, cache_dir=None, workers=None, progress=True):
+def parse_source(source, steps_per_beat, cache_dir=None, workers=None, progress=True, shard=None):
     """Returns the ``ParsedSource`` for ``source`` (a ``corpus.Source``), from cache when possible.
 
     Args:
@@ -84,28 +87,59 @@ def parse_source(source, steps_per_beat, cache_dir=None, workers=None, progress=
       cache_dir: where ``notes-<key>.npz`` lives; None for ``default_cache_dir()``, "" to disable.
       workers: parser processes; None for all cores.
       progress: show a tqdm progress bar on stderr.
+      shard: (index, count) to parse only files index, index + count, ... into the shard file
+        ``notes-<key>.shard-<index>-of-<count>.npz`` (``python -m mguv.preprocess``). Without it, a
+        complete set of shard files is read and merged when there is no whole-source cache.
     """
     cache_dir = default_cache_dir() if cache_dir is None else cache_dir
     key = _cache_key(source.items, steps_per_beat)
     path = os.path.join(cache_dir, f"notes-{key}.npz") if cache_dir else None
+    if shard is not None:
+        index, count = shard
+        path = path and _shard_path(path, index, count)
+        positions = list(range(index, len(source.items), count))
+    else:
+        positions = list(range(len(source.items)))
     if path and os.path.exists(path):
         try:
-            return _load(path, source.label)
+            return _load([path], source.label)
         except (OSError, ValueError, KeyError):
             pass  # A damaged cache file is re-parsed and rewritten below.
-    results = _parse_all(source.items, steps_per_beat, workers or os.cpu_count() or 1,
+    shards = _complete_shards(path) if path and shard is None else None
+    if shards:
+        return _load(shards, source.label)
+    items = [source.items[i] for i in positions]
+    results = _parse_all(items, steps_per_beat, workers or os.cpu_count() or 1,
                          f"parsing {source.label}", progress)
-    names, notes, bad = [], [], []
-    for item, (file_notes, reason) in zip(source.items, results):
+    parsed = ParsedSource(source.label, [], [], [])
+    for position, item, (file_notes, reason) in zip(positions, items, results):
         if file_notes is None:
-            bad.append((item.name, reason))
+            parsed.bad.append((item.name, reason))
+            parsed.bad_index.append(position)
         else:
-            names.append(item.name)
-            notes.append(file_notes)
-    parsed = ParsedSource(source.label, names, notes, bad)
+            parsed.names.append(item.name)
+            parsed.notes.append(file_notes)
+            parsed.index.append(position)
     if path:
         _save(path, parsed)
     return parsed
+
+
+def _shard_path(path, index, count):
+    return path[: -len(".npz")] + f".shard-{index:05d}-of-{count:05d}.npz"
+
+
+def _complete_shards(path):
+    """The shard files of ``path`` if one complete set exists (all of 0..count-1), else None."""
+    found = sorted(glob.glob(path[: -len(".npz")] + ".shard-*-of-*.npz"))
+    by_count = {}
+    for f in found:
+        index, count = (int(v) for v in f[: -len(".npz")].rsplit(".shard-", 1)[1].split("-of-"))
+        by_count.setdefault(count, set()).add(index)
+    for count, indices in by_count.items():
+        if indices == set(range(count)):
+            return [_shard_path(path, i, count) for i in range(count)]
+    return None
 
 
 def _save(path, parsed):
@@ -115,21 +149,26 @@ def _save(path, parsed):
             np.savez_compressed(
                 f,
                 names=np.asarray(parsed.names, dtype=str),
+                index=np.asarray(parsed.index, dtype=np.int64),
                 notes=np.concatenate(parsed.notes or [np.zeros((0, 3), np.int32)]).astype(np.int32),
                 offsets=offsets.astype(np.int64),
                 bad_names=np.asarray([b[0] for b in parsed.bad], dtype=str),
+                bad_index=np.asarray(parsed.bad_index, dtype=np.int64),
                 bad_reasons=np.asarray([b[1] for b in parsed.bad], dtype=str),
             )
 
 
-def _load(path, label):
-    with np.load(path, allow_pickle=False) as z:
-        offsets = z["offsets"]
-        notes = z["notes"]
-        return ParsedSource(
-            label=label,
-            names=[str(n) for n in z["names"]],
-            notes=[notes[a:b] for a, b in zip(offsets[:-1], offsets[1:])],
-            bad=list(zip((str(n) for n in z["bad_names"]), (str(r) for r in z["bad_reasons"]))),
-            from_cache=True,
-        )
+def _load(paths, label):
+    """Reads one cache file, or merges shard files back into source order."""
+    files, bad = [], []
+    for path in paths:
+        with np.load(path, allow_pickle=False) as z:
+            offsets, notes = z["offsets"], z["notes"]
+            files += zip(z["index"].tolist(), (str(n) for n in z["names"]),
+                         (notes[a:b] for a, b in zip(offsets[:-1], offsets[1:])))
+            bad += zip(z["bad_index"].tolist(), (str(n) for n in z["bad_names"]),
+                       (str(r) for r in z["bad_reasons"]))
+    files.sort(key=lambda f: f[0])
+    bad.sort(key=lambda b: b[0])
+    return ParsedSource(label=label, names=[f[1] for f in files], notes=[f[2] for f in files],
+                        bad=[(b[1], b[2]) for b in bad], from_cache=True)

@@ -17,7 +17,7 @@ MUSIC21_EXTENSIONS = (".mxl", ".musicxml", ".xml", ".krn")
 SCORE_EXTENSIONS = MIDI_EXTENSIONS + MUSIC21_EXTENSIONS
 
 # Bump when parsing changes, so old caches are not reused.
-PARSER_VERSION = 1
+PARSER_VERSION = 2  # 2: caches record each file's position in its source
 
 
 def _to_steps(start_beats, end_beats, steps_per_beat):

@@ -444,15 +444,9 @@ def load_clips(specs, rep, genre=None, cache_dir=None, workers=None, progress=Tr
 
 def describe(report):
     """One line per source plus totals, for the console."""
-    lines = []
-    for label, s in report["sources"].items():
-        cached = " (cache)" if s["from_cache"] else ""
-        lines.append(f"  {label}: {s['clips']} clips from {s['decoded']}/{s['files']} files, "
-                     f"{s['bad']} skipped{cached}")
-    for bad in report["bad_files"][:5]:
-        lines.append(f"  skipped {bad['source']}/{bad['file']}: {bad['reason']}")
-    if len(report["bad_files"]) > 5:
-        lines.append(f"  ... and {len(report['bad_files']) - 5} more skipped files")
+    from mguv.data.corpus import describe_sources
+
+    lines = describe_sources(report, unit="clips", done="decoded")
     minutes = report["clips"] * report["clip_seconds"] / 60
     lines.append(f"  {report['clips']} clips of {report['clip_seconds']:g} s at {report['sample_rate']} Hz "
                  f"({minutes:.1f} min of audio)")

@@ -163,17 +163,23 @@ def load_segments(specs, rep, cache_dir=None, workers=None, progress=True):
     return Segments(np.concatenate(x), np.concatenate(file_id), np.concatenate(start_step), files, report)
 
 
-def describe(report):
-    """One line per source plus totals, for the console."""
+def describe_sources(report, unit="segments", done="parsed"):
+    """Console lines: one per source (``unit`` examples from ``done``/all files) and skipped files."""
     lines = []
     for label, s in report["sources"].items():
         cached = " (cache)" if s["from_cache"] else ""
-        lines.append(f"  {label}: {s['segments']} segments from {s['parsed']}/{s['files']} files, "
+        lines.append(f"  {label}: {s[unit]} {unit} from {s[done]}/{s['files']} files, "
                      f"{s['bad']} skipped{cached}")
     for bad in report["bad_files"][:5]:
         lines.append(f"  skipped {bad['source']}/{bad['file']}: {bad['reason']}")
     if len(report["bad_files"]) > 5:
         lines.append(f"  ... and {len(report['bad_files']) - 5} more skipped files")
+    return lines
+
+
+def describe(report):
+    """One line per source plus totals, for the console."""
+    lines = describe_sources(report)
     total, out = report["notes_total"], report["notes_out_of_range"]
     lines.append(f"  {report['segments']} segments; {out}/{total} notes outside the pitch range dropped")
     return "\n".join(lines)

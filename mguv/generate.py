@@ -5,10 +5,17 @@ works on a SavedModel copied anywhere; the mode is read from the representation:
 
     python -m mguv.generate RUN --num 8 --temperature 0.8 --seed 1 --out samples/
     python -m mguv.generate RUN --interpolate a.mid b.mid --steps 8     # or a.wav b.wav
+    python -m mguv.generate RUN --attribute note_density=+1.5         # samples moved along a vector
+
+``--attribute NAME=K`` (symbolic runs) adds K times the attribute vector of NAME (``mguv.latent``:
+the mean latent code of the run's training examples in the attribute's top quartile minus that of
+its bottom quartile) to every sampled z, and prints the attribute before and after. The vectors
+need data: a run's own data specs (config.json), or ``--data`` for a bare SavedModel.
 """
 
 import json
 import os
+import sys
 
 import numpy as np
 
@@ -142,7 +149,51 @@ def build_parser():
     p.add_argument("--wav", action="store_true",
                    help="symbolic runs: also render each MIDI file to WAV (FluidSynth if installed, "
                         "else sine waves); audio runs always write WAV")
+    p.add_argument("--attribute", action="append", default=[], metavar="NAME=K",
+                   help="shift samples by K times an attribute vector (repeatable); NAME is one of "
+                        "note_density, mean_pitch, polyphony, rhythmic_activity; K=1 moves z by the "
+                        "difference between the mean codes of the top and bottom quartiles")
+    p.add_argument("--data", nargs="+", metavar="SPEC",
+                   help="data for --attribute vectors instead of the run's own (needed for a bare "
+                        "SavedModel); same syntax as train.py")
+    p.add_argument("--cache-dir", help="parse cache for --attribute data "
+                                       "(default $MGUV_CACHE_DIR or ~/.cache/mguv)")
     return p
+
+
+def parse_attributes(items):
+    """``["note_density=+1.5", ...]`` -> {name: k}; a bad item is a ``UsageError``."""
+    from mguv.attributes import check_name
+
+    amounts = {}
+    for item in items:
+        name, eq, value = item.partition("=")
+        try:
+            k = float(value)
+        except ValueError:
+            k = None
+        if not eq or k is None or not np.isfinite(k):
+            raise UsageError(f"--attribute {item}: expected NAME=K with a number K, e.g. note_density=+1.5")
+        amounts[check_name(name.strip())] = amounts.get(name.strip(), 0.0) + k
+    return amounts
+
+
+def _shifted_samples(args, amounts):
+    """Samples with the attribute shift applied; prints each attribute before and after the shift."""
+    from mguv.latent import TrainedModel
+
+    model = TrainedModel.from_run(args.run, data_specs=args.data, cache_dir=args.cache_dir,
+                                  progress=sys.stderr.isatty())
+    shift = model.attribute_shift(amounts)
+    plain = model.sample(args.num, args.temperature, args.seed)
+    rolls = model.sample(args.num, args.temperature, args.seed, shift=shift)
+    for name, k in amounts.items():
+        s = model.attribute_summaries[name]
+        before = np.nanmean(model.attributes(name, plain)) if len(plain) else np.nan
+        after = np.nanmean(model.attributes(name, rolls)) if len(rolls) else np.nan
+        print(f"{name} {k:+g}: vector from {s['examples']} training examples (quartile means "
+              f"{s['bottom_quartile']:.3g} -> {s['top_quartile']:.3g}); samples {before:.3g} -> {after:.3g}")
+    return model.generator, rolls
 
 
 @cli_entry
@@ -152,14 +203,25 @@ def main(argv=None):
         raise UsageError("--num must be at least 1 and --steps at least 2")
     if args.temperature < 0:
         raise UsageError("--temperature must be >= 0")
-    generator = SavedModelGenerator(args.run)
+    amounts = parse_attributes(args.attribute)
+    if amounts and args.interpolate:
+        raise UsageError("--attribute shifts prior samples; it cannot be combined with --interpolate")
+    if args.data and not amounts:
+        raise UsageError("--data is only used with --attribute")
     out = args.out or os.path.join(args.run, "generated")
-    if args.interpolate:
+    if amounts:
+        generator, rolls = _shifted_samples(args, amounts)
+        shown = ", ".join(f"{n} {k:+g}" for n, k in amounts.items())
+        paths = _write(generator, rolls, out, "sample", [f"sample {i} ({shown})" for i in range(args.num)],
+                       args.wav)
+    elif args.interpolate:
+        generator = SavedModelGenerator(args.run)
         a, b = (generator.first_segment(p) for p in args.interpolate)
         rolls = generator.interpolate(a, b, args.steps, args.temperature, args.seed)
         titles = [f"{k}/{args.steps - 1}" for k in range(args.steps)]
         paths = _write(generator, rolls, out, "interp", titles, args.wav)
     else:
+        generator = SavedModelGenerator(args.run)
         rolls = generator.sample(args.num, args.temperature, args.seed)
         paths = _write(generator, rolls, out, "sample", [f"sample {i}" for i in range(args.num)], args.wav)
     kind = "WAV" if generator.rep.mode == "audio" else "MIDI"

@@ -106,9 +106,24 @@ def bars(values, path, xlabel, ylabel, title=""):
     _save(fig, path)
 
 
+def _waveform(ax, wave, sample_rate, points=2000):
+    """Draws a waveform as its min/max envelope over ``points`` bins (fast for 90,000 samples,
+    unlike librosa's waveshow, which redraws the figure per panel)."""
+    n = len(wave)
+    bins = max(1, min(points, n))
+    edges = np.linspace(0, n, bins + 1).astype(int)
+    lo = np.array([wave[a:b].min() if b > a else 0.0 for a, b in zip(edges[:-1], edges[1:])])
+    hi = np.array([wave[a:b].max() if b > a else 0.0 for a, b in zip(edges[:-1], edges[1:])])
+    t = edges[:-1] / sample_rate
+    ax.fill_between(t, lo, hi, linewidth=0, color="tab:blue")
+    ax.set_xlim(0, n / sample_rate)
+    ax.set_ylim(-1, 1)
+    ax.set_xlabel("Time (s)")
+
+
 def waveforms_and_spectrograms(waves, sample_rate, path, titles=None, cols=4):
-    """For each waveform [n, samples] (in [-1, 1] at ``sample_rate`` Hz): the waveform above its
-    log-magnitude spectrogram (librosa's waveshow/specshow, the seed notebook's figure)."""
+    """For each waveform [n, samples] (in [-1, 1] at ``sample_rate`` Hz): the waveform envelope above
+    its log-magnitude spectrogram (librosa's specshow), the seed notebook's figure."""
     import librosa
     import librosa.display
 
@@ -125,8 +140,7 @@ def waveforms_and_spectrograms(waves, sample_rate, path, titles=None, cols=4):
             top.axis("off")
             bottom.axis("off")
             continue
-        librosa.display.waveshow(waves[i], sr=sample_rate, ax=top)
-        top.set_ylim(-1, 1)
+        _waveform(top, waves[i], sample_rate)
         top.set_title(titles[i] if titles else f"clip {i}", fontsize=9)
         spec = librosa.amplitude_to_db(np.abs(librosa.stft(waves[i], n_fft=n_fft, hop_length=n_fft // 4)),
                                        ref=1.0, top_db=80)

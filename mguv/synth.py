@@ -39,7 +39,9 @@ def midi_to_audio(pm, sample_rate=22050):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             audio = pm.synthesize(fs=sample_rate)
-    peak = np.max(np.abs(audio)) if len(audio) else 0.0
+    if len(audio) == 0:  # An empty MIDI renders to nothing; give players a short silence instead.
+        audio = np.zeros(sample_rate // 10)
+    peak = np.max(np.abs(audio))
     return (audio / peak * 0.9 if peak > 0 else audio).astype(np.float32)
 
 

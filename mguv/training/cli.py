@@ -73,3 +73,7 @@ def main(argv=None):
     train(config, args.data, out, overwrite=args.overwrite, cache_dir=args.cache_dir,
           workers=args.workers, num_samples=args.samples, genre=args.genre, strategy=strategy)
     return 0
+
+
+if __name__ == "__main__":
+    main()

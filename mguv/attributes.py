@@ -1,0 +1,125 @@
+"""Musical attributes of piano-roll segments, in plain numpy, for attribute vectors in latent space.
+
+Each attribute maps rolls [n, steps, pitches] (bool or 0/1; > 0.5 counts as on) to one float per
+roll [n]. A roll with no active cell has no mean pitch, polyphony or onsets to speak of: those give
+NaN for it (note density gives 0), so callers average with ``np.nanmean``.
+
+  note_density        fraction of active cells, in [0, 1]
+  mean_pitch          mean MIDI pitch of the active cells
+  polyphony           mean number of sounding pitches over the steps where something sounds
+  rhythmic_activity   onsets per 4/4 bar: steps where at least one note starts, per
+                      4 * steps_per_beat steps (held notes and chord size do not count)
+"""
+
+import numpy as np
+
+from mguv.errors import UsageError
+
+
+def _active(rolls):
+    rolls = np.asarray(rolls)
+    if rolls.ndim != 3:
+        raise ValueError(f"expected rolls [n, steps, pitches], got shape {rolls.shape}")
+    return rolls > 0.5
+
+
+def note_density(rolls, rep=None):
+    """Fraction of active cells per roll: [n, steps, pitches] -> float64 [n] in [0, 1]."""
+    return _active(rolls).mean(axis=(1, 2), dtype=np.float64)
+
+
+def mean_pitch(rolls, rep):
+    """Mean MIDI pitch of the active cells per roll (column j is ``rep.min_pitch + j``) -> [n]; NaN
+    for an empty roll."""
+    on = _active(rolls)
+    pitches = rep.min_pitch + np.arange(on.shape[2], dtype=np.float64)
+    count = on.sum(axis=(1, 2))
+    total = (on.sum(axis=1) * pitches).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / count, np.nan)
+
+
+def polyphony(rolls, rep=None):
+    """Mean number of sounding pitches over the non-silent steps of each roll -> [n]; NaN for an
+    empty roll."""
+    per_step = _active(rolls).sum(axis=2)
+    sounding = (per_step > 0).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(sounding > 0, per_step.sum(axis=1) / sounding, np.nan)
+
+
+def onsets(rolls):
+    """Note starts: bool [n, steps, pitches], on where a cell is on and was off the step before
+    (a note sounding at step 0 starts there)."""
+    on = _active(rolls)
+    before = np.pad(on, ((0, 0), (1, 0), (0, 0)))[:, :-1]
+    return on & ~before
+
+
+def rhythmic_activity(rolls, rep):
+    """Onset positions per 4/4 bar (steps where at least one note starts, per
+    ``4 * rep.steps_per_beat`` steps) -> [n]; NaN for an empty roll."""
+    starts = onsets(rolls)
+    bars = starts.shape[1] / (4.0 * rep.steps_per_beat)
+    per_roll = starts.any(axis=2).sum(axis=1) / bars
+    return np.where(starts.any(axis=(1, 2)), per_roll, np.nan)
+
+
+ATTRIBUTES = {
+    "note_density": note_density,
+    "mean_pitch": mean_pitch,
+    "polyphony": polyphony,
+    "rhythmic_activity": rhythmic_activity,
+}
+UNITS = {
+    "note_density": "fraction of cells",
+    "mean_pitch": "MIDI pitch",
+    "polyphony": "pitches per sounding step",
+    "rhythmic_activity": "onsets per bar",
+}
+
+
+def check_name(name):
+    """Returns ``name`` if it is a known attribute; else a ``UsageError`` naming the known ones."""
+    if name not in ATTRIBUTES:
+        raise UsageError(f"unknown attribute {name!r}; choose from {', '.join(ATTRIBUTES)}")
+    return name
+
+
+def compute(name, rolls, rep):
+    """The attribute ``name`` of each roll [n, steps, pitches] -> float64 [n] (NaN where undefined)."""
+    return ATTRIBUTES[check_name(name)](rolls, rep)
+
+
+def quartile_difference(z, values):
+    """Mean of ``z`` over the top quartile of ``values`` minus its mean over the bottom quartile.
+
+    Args:
+      z: latent codes float [n, *latent] (posterior means mu of the examples).
+      values: the attribute of each example, float [n]; NaN examples are left out.
+
+    Quartiles are by rank (a stable sort), so ties cannot make one side empty: each side holds
+    max(1, m // 4) of the m examples with a value.
+
+    Returns:
+      (vector float32 [*latent], top-quartile mean value, bottom-quartile mean value).
+
+    Raises:
+      UsageError: fewer than 2 examples have a value, or the value does not vary.
+    """
+    z, values = np.asarray(z), np.asarray(values, np.float64)
+    if len(z) != len(values):
+        raise ValueError(f"{len(z)} latent codes but {len(values)} attribute values")
+    keep = np.flatnonzero(np.isfinite(values))
+    if len(keep) < 2:
+        raise UsageError(f"an attribute vector needs at least 2 examples with the attribute; "
+                         f"got {len(keep)} of {len(values)}")
+    order = keep[np.argsort(values[keep], kind="stable")]
+    q = max(1, len(order) // 4)
+    bottom, top = order[:q], order[-q:]
+    high, low = float(values[top].mean()), float(values[bottom].mean())
+    if not high > low:
+        raise UsageError(f"the attribute does not vary over these {len(keep)} examples "
+                         f"(all {low:g}); use more or more varied data")
+    vector = z[top].mean(axis=0, dtype=np.float64) - z[bottom].mean(axis=0, dtype=np.float64)
+    return vector.astype(np.float32), high, low

@@ -14,6 +14,9 @@ class SymbolicConverter:
 
     mode = "symbolic"
     extension = ".mid"
+    # Titles of the reconstruction figure: the original, the decoder fed the true history, and the
+    # decoder running free from the posterior mean.
+    reconstruction_titles = ("original", "teacher-forced p", "free-running from mean")
 
     def __init__(self, rep):
         self.rep = rep
@@ -70,6 +73,9 @@ class AudioConverter:
 
     mode = "audio"
     extension = ".wav"
+    # The audio decoder is not autoregressive: both columns decode the posterior mean, the second
+    # through generate(), the path the SavedModel exports.
+    reconstruction_titles = ("original", "reconstruction from mean", "same via decode (export path)")
 
     def __init__(self, rep):
         self.rep = rep

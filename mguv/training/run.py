@@ -253,9 +253,10 @@ def _write_figures_and_samples(model, converter, val_x, paths, num_samples, seed
     mean, _ = model.encode(x)
     _, free = model.decoder.generate(mean)
     examples, titles = [], []
+    names = converter.reconstruction_titles
     for i in range(len(x)):
         examples += [x[i], teacher[i], np.asarray(free[i])]
-        titles += [f"original {i}", "reconstruction (teacher-forced)", "free-running from mean"]
+        titles += [f"{names[0]} {i}", names[1], names[2]]
     converter.plot_examples(examples, os.path.join(paths.plots, "reconstructions.png"), titles, cols=3)
 
     rng = np.random.default_rng(seed)

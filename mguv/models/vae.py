@@ -35,7 +35,7 @@ def gaussian_kl(mean, logvar):
 class VAE(keras.Model):
     """A VAE with pluggable parts, trained with ``fit()``.
 
-    Loss per example (nats): recon + beta * max(KL - free_bits, 0), averaged over the batch.
+    Loss per example (nats): recon + beta * max(KL - free_bits, 0), averaged over the global batch.
     beta ramps linearly from 0 to ``beta`` over ``beta_warmup_steps`` optimizer steps (0 = no
     annealing), read from ``optimizer.iterations`` so it resumes correctly after a restart.
 
@@ -130,8 +130,9 @@ class VAE(keras.Model):
 
         ``terms`` are per-example values [batch] in nats (loss, recon, kl, ...) plus the scalar beta,
         for the metrics: Mean trackers fed per-example values weight every example equally and
-        stay finite when a replica's share of a last, partial batch is empty. ``scaled_loss`` is the per-example loss summed and divided by the *global* batch
-        size, which is what the gradient needs when replicas' gradients are summed.
+        stay finite when a replica's share of a last, partial batch is empty.
+        ``scaled_loss`` is the per-example loss summed and divided by the *global* batch size,
+        which is what the gradient needs when replicas' gradients are summed.
         """
         mean, logvar = self.encode(x, training=training)
         z = mean + ops.exp(0.5 * logvar) * self._replica_noise(mean)

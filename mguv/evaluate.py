@@ -23,7 +23,7 @@ from mguv import metrics_eval
 from mguv.cli import ArgumentParser, quiet_tensorflow
 from mguv.errors import UsageError, cli_entry
 from mguv.io import write_json
-from mguv.training.run import RunPaths, log
+from mguv.training.run import RunPaths, log, read_run_config
 
 DEFAULT_BATCH_SIZE = 256
 ACTIVE_UNIT_THRESHOLD = 0.01  # on the variance of mu over the data
@@ -42,8 +42,6 @@ def load_run(run_dir):
     Raises:
       UsageError: the folder does not exist, is not a finished run, or its files are unreadable.
     """
-    from mguv import configs
-
     paths = RunPaths(os.fspath(run_dir))
     if not os.path.exists(paths.root):
         raise UsageError(f"run {paths.root} does not exist")
@@ -54,14 +52,7 @@ def load_run(run_dir):
     if not os.path.isfile(paths.model):
         raise UsageError(f"run {paths.root} has no model.keras; train.py writes it when training "
                          "finishes (rerun the training command to finish an interrupted run)")
-    try:
-        with open(paths.config) as f:
-            saved = json.load(f)
-        config = configs.from_dict(saved["config"])
-        data_specs = [str(s) for s in saved.get("data", [])]
-        genre = saved.get("genre")
-    except (OSError, ValueError, KeyError, TypeError) as err:
-        raise UsageError(f"{paths.config} is unreadable: {_first_line(err)}") from None
+    config, data_specs, genre = read_run_config(paths.root)
 
     import keras
 

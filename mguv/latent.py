@@ -16,7 +16,6 @@ attribute (see ``mguv.attributes``) minus the mean mu of the bottom quartile, un
 shift of ``k * v`` moves z by k times the distance between those two group means.
 """
 
-import json
 import os
 
 import numpy as np
@@ -97,17 +96,9 @@ class TrainedModel:
         root = _run_root(path)
         config, genre, run_specs = None, None, None
         if root is not None:
-            from mguv import configs
+            from mguv.training.run import read_run_config
 
-            config_path = os.path.join(root, "config.json")
-            try:
-                with open(config_path) as f:
-                    saved = json.load(f)
-                config = configs.from_dict(saved["config"])
-                run_specs = [str(s) for s in saved.get("data", [])]
-                genre = saved.get("genre")
-            except (OSError, ValueError, KeyError, TypeError) as err:
-                raise UsageError(f"{config_path} is unreadable: {str(err).splitlines()[0]}") from None
+            config, run_specs, genre = read_run_config(root)
         if data_specs is not None:
             run_specs, genre = list(data_specs), None
         return cls(generator, config=config, data_specs=run_specs, genre=genre, run_dir=root,

@@ -24,7 +24,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from mguv.data.cache import default_cache_dir
-from mguv.data.corpus import Item, Source
+from mguv.data.corpus import Item, Source, scan_folder
 from mguv.errors import UsageError
 from mguv.io import atomic_path
 
@@ -158,13 +158,7 @@ def _audio_source(spec, genre):
         items = [Item(os.path.basename(spec), path=spec)]
         root = os.path.dirname(os.path.abspath(spec))
     else:
-        items = []
-        for folder, dirs, files in os.walk(spec):
-            dirs.sort()
-            for f in sorted(files):
-                if f.lower().endswith(AUDIO_EXTENSIONS):
-                    full = os.path.join(folder, f)
-                    items.append(Item(os.path.relpath(full, spec), path=full))
+        items = scan_folder(spec, AUDIO_EXTENSIONS)
         if not items:
             raise UsageError(f"--data {spec}: no audio files ({', '.join(AUDIO_EXTENSIONS)}) in this folder")
         root = os.path.abspath(spec)

@@ -75,18 +75,25 @@ def _named(spec):
     return Source(name, tuple(_nottingham(variant, folder or None)))
 
 
+def scan_folder(path, extensions):
+    """Every file under ``path`` whose name ends with one of ``extensions``, as Items named by their
+    path relative to ``path``, in a deterministic (sorted, depth-first) order."""
+    items = []
+    for root, dirs, files in os.walk(path):
+        dirs.sort()
+        for f in sorted(files):
+            if f.lower().endswith(extensions):
+                full = os.path.join(root, f)
+                items.append(Item(os.path.relpath(full, path), path=full))
+    return items
+
+
 def _folder(path):
     if os.path.isfile(path):
         if not path.lower().endswith(SCORE_EXTENSIONS):
             raise UsageError(f"--data {path}: not a score file ({', '.join(SCORE_EXTENSIONS)})")
         return Source(path, (Item(os.path.basename(path), path=path),))
-    items = []
-    for root, dirs, files in os.walk(path):
-        dirs.sort()
-        for f in sorted(files):
-            if f.lower().endswith(SCORE_EXTENSIONS):
-                full = os.path.join(root, f)
-                items.append(Item(os.path.relpath(full, path), path=full))
+    items = scan_folder(path, SCORE_EXTENSIONS)
     if not items:
         raise UsageError(f"--data {path}: no MIDI files ({', '.join(MIDI_EXTENSIONS)}) in this folder")
     return Source(path, tuple(items))

@@ -78,6 +78,21 @@ class RunPaths:
         return os.path.join(self.root, "saved_model")
 
 
+def read_run_config(run_dir):
+    """(config, data specs, genre) from ``RUN/config.json``; an unreadable file is a ``UsageError``."""
+    from mguv import configs
+
+    path = RunPaths(os.fspath(run_dir)).config
+    try:
+        with open(path) as f:
+            saved = json.load(f)
+        config = configs.from_dict(saved["config"])
+        return config, [str(s) for s in saved.get("data", [])], saved.get("genre")
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        text = str(err).strip() or type(err).__name__
+        raise UsageError(f"{path} is unreadable: {text.splitlines()[0]}") from None
+
+
 def log(message):
     print(message, file=sys.stderr, flush=True)
 

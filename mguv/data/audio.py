@@ -11,19 +11,15 @@ representation fields that affect decoding and ``DECODER_VERSION``. A second run
 Everything above ``make_audio_dataset`` must not import TensorFlow: it runs in worker processes.
 """
 
-import concurrent.futures
 import dataclasses
-import hashlib
 import io
-import multiprocessing
 import os
 import sys
 import warnings
 
 import numpy as np
-from tqdm.auto import tqdm
 
-from mguv.data.cache import default_cache_dir
+from mguv.data.cache import content_key, default_cache_dir, run_jobs
 from mguv.data.corpus import Item, Source, scan_folder
 from mguv.errors import UsageError
 from mguv.io import atomic_path
@@ -120,25 +116,6 @@ def decode_file(name, path, data, rep):
     if not np.all(np.isfinite(audio)):
         return None, "non-finite samples"
     return cut_clips(audio, rep)
-
-
-def _run_jobs(fn, jobs, workers, desc, progress):
-    """``[fn(job) for job in jobs]`` on ``workers`` processes with a tqdm bar on stderr."""
-    bar = tqdm(total=len(jobs), desc=desc, unit="file", disable=not progress, file=sys.stderr)
-    results = []
-    if workers <= 1 or len(jobs) < 2 * workers:
-        for job in jobs:
-            results.append(fn(job))
-            bar.update()
-    else:
-        # spawn, not fork: the parent may already hold TensorFlow's threads.
-        ctx = multiprocessing.get_context("spawn")
-        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-            for result in pool.map(fn, jobs, chunksize=max(1, len(jobs) // (workers * 16))):
-                results.append(result)
-                bar.update()
-    bar.close()
-    return results
 
 
 # ---------------------------------------------------------------------------------------- sources
@@ -265,7 +242,7 @@ def rendered_bach_source(rep, max_files=DEFAULT_BACH_FILES, cache_dir=None, work
         if synth_name == "sine":
             print("warning: FluidSynth not available; rendering the Bach chorales with sine waves "
                   "(pip install pyfluidsynth and apt-get install fluidsynth for a piano)", file=sys.stderr)
-        results = _run_jobs(_render_job, jobs, workers or os.cpu_count() or 1, "rendering bach", progress)
+        results = run_jobs(_render_job, jobs, workers or os.cpu_count() or 1, "rendering bach", progress)
         failed = [(job[0], reason) for job, reason in zip(jobs, results) if reason]
         if failed:
             print(f"warning: {len(failed)} chorales could not be rendered "
@@ -307,13 +284,8 @@ def _decode_job(args):
 
 
 def _cache_key(items, rep):
-    fields = (f"v{DECODER_VERSION}:sr{rep.sample_rate}:n{rep.clip_samples}:"
-              f"k{rep.clips_per_file}:{rep.normalization}")
-    digest = hashlib.sha1(fields.encode())
-    for item in items:
-        digest.update(item.name.encode())
-        digest.update(hashlib.sha1(item.read()).digest())
-    return digest.hexdigest()[:20]
+    return content_key(items, f"v{DECODER_VERSION}:sr{rep.sample_rate}:n{rep.clip_samples}:"
+                              f"k{rep.clips_per_file}:{rep.normalization}")
 
 
 def decode_source(source, rep, cache_dir=None, workers=None, progress=True):
@@ -334,7 +306,7 @@ def decode_source(source, rep, cache_dir=None, workers=None, progress=True):
         except (OSError, ValueError, KeyError):
             pass  # A damaged cache file is decoded again and rewritten below.
     jobs = [(it.name, it.path, it.data if it.path is None else None, rep) for it in source.items]
-    results = _run_jobs(_decode_job, jobs, workers or os.cpu_count() or 1,
+    results = run_jobs(_decode_job, jobs, workers or os.cpu_count() or 1,
                         f"decoding {source.label}", progress)
     decoded = DecodedSource(source.label, [], [], [])
     for item, (pcm, reason) in zip(source.items, results):

@@ -46,36 +46,49 @@ class ParsedSource:
     bad_index: list = dataclasses.field(default_factory=list)  # positions of ``bad``
 
 
-def _cache_key(items, steps_per_beat):
-    digest = hashlib.sha1(f"v{PARSER_VERSION}:spb{steps_per_beat}".encode())
+def content_key(items, fields):
+    """A short hex key for a cache file: ``fields`` (a string of the settings that change the
+    result) plus every item's name and the SHA-1 of its contents."""
+    digest = hashlib.sha1(fields.encode())
     for item in items:
         digest.update(item.name.encode())
         digest.update(hashlib.sha1(item.read()).digest())
     return digest.hexdigest()[:20]
 
 
+def _cache_key(items, steps_per_beat):
+    return content_key(items, f"v{PARSER_VERSION}:spb{steps_per_beat}")
+
+
 def _parse_job(args):
     return parse_file(*args)
 
 
-def _parse_all(items, steps_per_beat, workers, desc, progress):
-    jobs = [(it.name, it.path, it.data if it.path is None else None, steps_per_beat) for it in items]
+def run_jobs(fn, jobs, workers, desc, progress):
+    """``[fn(job) for job in jobs]`` on ``workers`` processes, with a tqdm bar on stderr.
+
+    ``fn`` must be a module-level function that does not need TensorFlow: workers are spawned,
+    not forked, because the parent may already hold TensorFlow's threads.
+    """
     bar = tqdm(total=len(jobs), desc=desc, unit="file", disable=not progress, file=sys.stderr)
+    results = []
     if workers <= 1 or len(jobs) < 2 * workers:
-        results = []
         for job in jobs:
-            results.append(_parse_job(job))
+            results.append(fn(job))
             bar.update()
     else:
-        # spawn, not fork: the parent may already hold TensorFlow's threads.
         ctx = multiprocessing.get_context("spawn")
         with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-            results = []
-            for result in pool.map(_parse_job, jobs, chunksize=max(1, len(jobs) // (workers * 16))):
+            for result in pool.map(fn, jobs, chunksize=max(1, len(jobs) // (workers * 16))):
                 results.append(result)
                 bar.update()
     bar.close()
     return results
+
+
+def _parse_all(items, steps_per_beat, workers, desc, progress):
+    jobs = [(it.name, it.path, it.data if it.path is None else None, steps_per_beat) for it in items]
+    return run_jobs(_parse_job, jobs, workers, desc, progress)
 
 
 def parse_source(source, steps_per_beat, cache_dir=None, workers=None, progress=True, shard=None):

@@ -433,6 +433,8 @@ def make_audio_dataset(x, batch_size, shuffle=False, seed=0, drop_remainder=Fals
     """
     import tensorflow as tf
 
+    from mguv.data.pipeline import with_data_sharding
+
     # The clips are held once as a tensor and batches gathered by index, so shuffling keeps a
     # buffer of indices instead of a second copy of the audio.
     clips = tf.constant(np.asarray(x, np.float32))
@@ -441,4 +443,4 @@ def make_audio_dataset(x, batch_size, shuffle=False, seed=0, drop_remainder=Fals
         ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(batch_size, drop_remainder=drop_remainder)
     ds = ds.map(lambda i: tf.gather(clips, i)[..., None], num_parallel_calls=tf.data.AUTOTUNE)
-    return ds.prefetch(tf.data.AUTOTUNE)
+    return with_data_sharding(ds.prefetch(tf.data.AUTOTUNE))

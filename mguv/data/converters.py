@@ -95,14 +95,9 @@ class AudioConverter:
         return audio.describe(report)
 
     def dataset(self, x, batch_size, shuffle=False, seed=0, transpose=0):
-        import tensorflow as tf
+        from mguv.data.audio import make_audio_dataset
 
-        from mguv.data.pipeline import with_data_sharding
-
-        ds = tf.data.Dataset.from_tensor_slices(np.asarray(x, np.float32))
-        if shuffle:
-            ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-        return with_data_sharding(ds.batch(batch_size).prefetch(tf.data.AUTOTUNE))
+        return make_audio_dataset(np.asarray(x)[..., 0], batch_size, shuffle=shuffle, seed=seed)
 
     def write(self, example, path):
         """Writes one clip [samples, 1] as 16-bit WAV at the representation's sample rate."""

@@ -5,7 +5,8 @@ seed), then writes:
 
   RUN/metrics.json        note precision/recall/F1 teacher-forced and free-running, accuracy next
                           to the all-zeros and copy-the-first-step baselines, KL per latent
-                          dimension, active units, NLL and ELBO, per-pitch F1
+                          dimension, active units, NLL and ELBO, per-pitch F1, and statistics of
+                          prior samples against the validation data (``mguv.sample_stats``)
   RUN/plots/per_pitch_f1.png, kl_per_dim.png, latent_pca.png, latent_tsne.png
 
 Every score is computed from counts summed over the whole split (see ``mguv.metrics_eval``).
@@ -29,6 +30,7 @@ DEFAULT_BATCH_SIZE = 256
 ACTIVE_UNIT_THRESHOLD = 0.01  # on the variance of mu over the data
 TSNE_MAX_POINTS = 2000        # t-SNE is slow on a couple of CPU cores
 TSNE_MIN_POINTS = 5
+PRIOR_SAMPLES = 1000          # samples z ~ N(0, I) scored against the validation data
 PLOT_FILES = ("per_pitch_f1.png", "kl_per_dim.png", "latent_pca.png", "latent_tsne.png")
 
 
@@ -164,6 +166,41 @@ def score_segments(model, rep, x, batch_size=DEFAULT_BATCH_SIZE):
     return metrics, arrays
 
 
+def prior_samples(model, num, temperature=1.0, seed=0, batch_size=DEFAULT_BATCH_SIZE):
+    """``num`` rolls decoded free-running from z ~ N(0, I), sampling each cell from its Bernoulli
+    at ``temperature`` (1 = the model's own distribution). Returns bool [num, steps, pitches]."""
+    import tensorflow as tf
+
+    shape = tuple(model.latent_shape)
+    steps, pitches = model.decoder.steps, model.decoder.num_pitches
+
+    @tf.function(input_signature=[tf.TensorSpec((None,) + shape, tf.float32),
+                                  tf.TensorSpec((None, steps, pitches), tf.float32)])
+    def sample(z, noise):
+        return model.decoder.generate(z, noise=noise, temperature=temperature)[1]
+
+    rng = np.random.default_rng(seed)
+    rolls = []
+    for start in range(0, num, batch_size):
+        n = min(batch_size, num - start)
+        z = rng.standard_normal((n,) + shape).astype(np.float32)
+        noise = rng.random((n, steps, pitches), dtype=np.float32)
+        rolls.append(np.asarray(sample(z, noise)) > 0.5)
+    return np.concatenate(rolls)
+
+
+def prior_sample_metrics(model, rep, x, num=PRIOR_SAMPLES, seed=0):
+    """Statistics of ``num`` prior samples next to those of the segments ``x`` (the validation
+    data), and how far apart they are (relative errors, pitch-class histogram L1)."""
+    from mguv import sample_stats
+
+    samples = sample_stats.sample_statistics(prior_samples(model, num, 1.0, seed), rep.min_pitch,
+                                             rep.steps_per_beat)
+    data = sample_stats.sample_statistics(x, rep.min_pitch, rep.steps_per_beat)
+    return {"num": int(num), "temperature": 1.0, "samples": samples, "validation": data,
+            **sample_stats.compare_statistics(samples, data)}
+
+
 def write_plots(arrays, rep, plots_dir, seed=0):
     """Writes the four evaluation PNGs into ``plots_dir``.
 
@@ -265,6 +302,8 @@ def evaluate_run(run_dir, data_specs=None, batch_size=DEFAULT_BATCH_SIZE, max_se
     else:
         metrics, arrays = score_segments(model, config.representation, x, batch_size)
         metrics["val_segments_total"] = int(total)
+        metrics["prior_samples"] = prior_sample_metrics(model, config.representation, x,
+                                                        seed=config.train.seed)
         if make_plots:
             metrics["plots"] = write_plots(arrays, config.representation, paths.plots, config.train.seed)
     metrics.update({"run": paths.root, "config": config.to_dict(), "data": specs,
@@ -306,6 +345,12 @@ def format_summary(metrics):
         f"{m['active_units']}/{m['latent_dim']} active units; NLL {m['nll_per_segment_nats']:.1f} "
         f"nats/segment, ELBO {m['elbo_per_step_nats']:.3f} nats/step",
     ]
+    if "prior_samples" in m:
+        s = m["prior_samples"]
+        lines.append(f"  {s['num']} prior samples: note density {s['samples']['note_density']:.3f} "
+                     f"(data {s['validation']['note_density']:.3f}), polyphony "
+                     f"{s['samples']['polyphony']:.2f} (data {s['validation']['polyphony']:.2f}), "
+                     f"pitch-class L1 {s['pitch_class_l1']:.3f}")
     skipped = [f"{name} ({p['skipped']})" for name, p in m.get("plots", {}).items() if "skipped" in p]
     if skipped:
         lines.append("  skipped " + "; ".join(skipped))

@@ -124,6 +124,11 @@ def test_evaluate_writes_metrics_and_plots(trained_run, midi_folder, tmp_path, c
     assert metrics["config"]["name"] == "lstm_vae-tiny" and metrics["data"] == [str(midi_folder)]
     for name in ("per_pitch_f1.png", "kl_per_dim.png", "latent_pca.png", "latent_tsne.png"):
         assert (run / "plots" / name).stat().st_size > 0, name
+    prior = metrics["prior_samples"]
+    assert prior["num"] == 1000 and prior["samples"]["segments"] == 1000
+    assert prior["validation"]["segments"] == metrics["val_segments"]
+    assert prior["validation"]["note_density"] == pytest.approx(metrics["note_density"])
+    assert 0 <= prior["pitch_class_l1"] <= 2 and prior["note_density_rel_err"] >= 0
 
     # The split is rebuilt deterministically: the library call gives the same numbers again.
     again = evaluate_run(run, cache_dir=str(tmp_path / "cache"), workers=1, make_plots=False,

@@ -1,0 +1,49 @@
+import numpy as np
+import pytest
+
+from mguv import sample_stats
+
+MIN_PITCH = 48  # column 0 is C3
+
+
+def _roll(steps=8, pitches=36):
+    return np.zeros((steps, pitches), bool)
+
+
+def test_statistics_of_a_known_roll():
+    roll = _roll()
+    roll[0:4, [0, 4, 7]] = True  # C major triad for 4 steps: 3 sounding
+    roll[4:6, 2] = True          # D for 2 steps: 1 sounding; steps 6, 7 are empty
+    stats = sample_stats.sample_statistics(roll[None], MIN_PITCH, steps_per_beat=4)
+    assert stats["note_density"] == pytest.approx(14 / (8 * 36))
+    assert stats["polyphony"] == pytest.approx((4 * 3 + 2 * 1) / 6)
+    assert stats["empty_step_rate"] == pytest.approx(2 / 8)
+    assert stats["scale_consistency"] == pytest.approx(1.0)  # C, E, G, D are all in C major
+    hist = np.array(stats["pitch_class_histogram"])
+    assert hist.sum() == pytest.approx(1.0)
+    assert hist[0] == pytest.approx(4 / 14) and hist[2] == pytest.approx(2 / 14)
+
+
+def test_scale_consistency_counts_notes_outside_every_scale():
+    roll = _roll(steps=12)
+    for step, pitch in enumerate(range(12)):  # the chromatic scale: 7 of 12 fit any major scale
+        roll[step, pitch] = True
+    stats = sample_stats.sample_statistics(roll[None], MIN_PITCH, steps_per_beat=4)
+    assert stats["scale_consistency"] == pytest.approx(7 / 12)
+
+
+def test_comparison_is_zero_for_the_same_set_and_grows_with_a_shift():
+    rng = np.random.default_rng(0)
+    rolls = rng.random((20, 16, 36)) < 0.05
+    stats = sample_stats.sample_statistics(rolls, MIN_PITCH, 4)
+    same = sample_stats.compare_statistics(stats, stats)
+    assert all(v == 0 for v in same.values())
+    shifted = sample_stats.sample_statistics(np.roll(rolls, 1, axis=-1) & rolls, MIN_PITCH, 4)
+    diff = sample_stats.compare_statistics(shifted, stats)
+    assert diff["note_density_rel_err"] > 0.5
+    assert 0 < diff["pitch_class_l1"] <= 2
+
+
+def test_empty_rolls_do_not_crash():
+    stats = sample_stats.sample_statistics(np.zeros((3, 8, 36), bool), MIN_PITCH, 4)
+    assert stats["note_density"] == 0 and stats["polyphony"] == 0 and stats["empty_step_rate"] == 1

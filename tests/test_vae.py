@@ -120,3 +120,16 @@ def test_every_shipped_config_builds(name):
     assert mean.shape == (2,) + model.latent_shape and model.latent_shape[-1] == config.model.latent_dim
     terms, _, _ = model.elbo_terms(x, training=False)
     assert all(np.isfinite(np.asarray(v)).all() for v in terms.values())
+
+
+def test_scheduled_sampling_feeds_the_decoders_own_greedy_guesses():
+    model = build_model(configs.override(TINY, ["scheduled_sampling=1.0", "dropout=0.0"]))
+    decoder, x = model.decoder, tf.constant(data(4))
+    z = tf.random.normal((4, TINY.model.latent_dim), seed=1)
+    guess = tf.cast(decoder._logits(z, decoder._shift(x), False) > 0, tf.float32)
+    expected = decoder._logits(z, decoder._shift(guess), False)
+    np.testing.assert_allclose(decoder(z, x, training=True), expected, atol=1e-5)
+    # At inference the data is fed back, as without scheduled sampling.
+    np.testing.assert_allclose(decoder(z, x, training=False), decoder._logits(z, decoder._shift(x), False),
+                               atol=1e-6)
+    assert keras.layers.deserialize(keras.layers.serialize(decoder)).scheduled_sampling == 1.0

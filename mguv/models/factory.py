@@ -10,7 +10,7 @@ def _parts(config):
     if m.family == "lstm_vae":
         return (BiLstmEncoder(m.encoder_units, m.encoder_layers, m.dropout, name="encoder"),
                 LstmDecoder(rep.segment_steps, rep.num_pitches, m.decoder_units, m.decoder_layers,
-                            m.dropout, m.input_dropout, t.pos_weight, name="decoder"))
+                            m.dropout, m.input_dropout, t.pos_weight, m.scheduled_sampling, name="decoder"))
     if m.family == "conv_vae":
         return (ConvEncoder(m.channels, m.strides, m.features, name="encoder"),
                 ConvDecoder(rep.clip_samples, m.channels, m.strides, m.stft_weight, name="decoder"))

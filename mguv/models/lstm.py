@@ -61,7 +61,11 @@ class LstmDecoder(keras.layers.Layer):
 
     Training uses teacher forcing: ``call(z, x)`` -> logits [batch, steps, pitches]. With
     ``input_dropout`` > 0, whole previous-step inputs are zeroed at random during training (word
-    dropout), which forces the decoder to rely on z.
+    dropout), which forces the decoder to rely on z. With ``scheduled_sampling`` > 0, training
+    runs the decoder twice (parallel scheduled sampling, Duckworth et al. 2019): the first,
+    gradient-free pass predicts every step greedily, and each previous-step input of the second
+    pass is that prediction instead of the data with this probability, so the decoder learns to
+    recover from its own mistakes as it must when it runs free.
 
     Generation runs free: ``generate(z, noise, temperature)`` feeds its own samples back.
 
@@ -73,16 +77,19 @@ class LstmDecoder(keras.layers.Layer):
       dropout: input dropout of each LSTM layer.
       input_dropout: probability of zeroing a teacher-forced previous step (0 = none).
       pos_weight: weight of active cells in the BCE (>1 counters the ~95% of silent cells).
+      scheduled_sampling: probability of feeding the decoder's own greedy prediction instead of
+        the data as a previous step, in training (0 = pure teacher forcing).
     """
 
     extra_loss_terms = ("nll",)
 
     def __init__(self, steps, num_pitches, units=256, num_layers=2, dropout=0.0, input_dropout=0.0,
-                 pos_weight=1.0, **kwargs):
+                 pos_weight=1.0, scheduled_sampling=0.0, **kwargs):
         super().__init__(**kwargs)
         self.steps, self.num_pitches = int(steps), int(num_pitches)
         self.units, self.num_layers = units, num_layers
         self.dropout, self.input_dropout, self.pos_weight = dropout, input_dropout, pos_weight
+        self.scheduled_sampling = float(scheduled_sampling)
         self.init_state = keras.layers.Dense(2 * units * num_layers, activation="tanh", name="init_state")
         self.rnns = [keras.layers.LSTM(units, dropout=dropout, return_sequences=True, name=f"lstm_{i}")
                      for i in range(num_layers)]
@@ -105,11 +112,23 @@ class LstmDecoder(keras.layers.Layer):
 
     def call(self, z, x, training=False):
         """z [batch, latent], x [batch, steps, pitches] -> logits [batch, steps, pitches]."""
-        prev = ops.pad(x[:, :-1], [[0, 0], [1, 0], [0, 0]])
+        prev = self._shift(x)
+        if training and self.scheduled_sampling > 0:
+            guess = ops.cast(ops.stop_gradient(self._logits(z, prev, training)) > 0.0, prev.dtype)
+            use = keras.random.uniform(ops.shape(prev)[:2], seed=self.seed_generator) < self.scheduled_sampling
+            prev = ops.where(use[:, :, None], self._shift(guess), prev)
         if training and self.input_dropout > 0:
             keep = keras.random.uniform(ops.shape(prev)[:2], seed=self.seed_generator) >= self.input_dropout
             prev = prev * ops.cast(keep, prev.dtype)[:, :, None]
-        z_seq = ops.repeat(ops.expand_dims(z, 1), ops.shape(x)[1], axis=1)
+        return self._logits(z, prev, training)
+
+    @staticmethod
+    def _shift(x):
+        """The previous-step inputs: x [batch, steps, pitches] moved one step later, zeros first."""
+        return ops.pad(x[:, :-1], [[0, 0], [1, 0], [0, 0]])
+
+    def _logits(self, z, prev, training):
+        z_seq = ops.repeat(ops.expand_dims(z, 1), ops.shape(prev)[1], axis=1)
         h = ops.concatenate([prev, z_seq], axis=-1)
         for rnn, state in zip(self.rnns, self._initial_states(z)):
             h = rnn(h, initial_state=state, training=training)
@@ -166,4 +185,5 @@ class LstmDecoder(keras.layers.Layer):
     def get_config(self):
         return {**super().get_config(), "steps": self.steps, "num_pitches": self.num_pitches,
                 "units": self.units, "num_layers": self.num_layers, "dropout": self.dropout,
-                "input_dropout": self.input_dropout, "pos_weight": self.pos_weight}
+                "input_dropout": self.input_dropout, "pos_weight": self.pos_weight,
+                "scheduled_sampling": self.scheduled_sampling}

@@ -199,6 +199,18 @@ register(Config(
                       beta=1.0, beta_warmup_steps=2000, pos_weight=2.0, split="segment"),
 ))
 register(Config(
+    name="lstm_vae-nottingham",
+    description="mguv's best Nottingham recipe (benchmarks/nottingham.py): the paper's model with a "
+                "64-d z, beta 0.2, decoder word dropout 0.5 (the decoder must read the segment from "
+                "z), batch 256 at lr 2e-3 so that a 2-core CPU sees many epochs.",
+    representation=representations.PianoRoll(),
+    model=LstmVaeModel(latent_dim=64, encoder_units=128, decoder_units=128, decoder_layers=1, dropout=0.1,
+                       input_dropout=0.5),
+    train=TrainConfig(epochs=200, batch_size=256, learning_rate=2e-3, weight_decay=1e-4, clipnorm=1.0,
+                      beta=0.2, beta_warmup_steps=600, pos_weight=2.0, split="segment",
+                      early_stopping_patience=8),
+))
+register(Config(
     name="lstm_vae-tiny",
     description="A tiny LSTM-VAE for tests and smoke runs (seconds per epoch).",
     representation=representations.PianoRoll(),

@@ -4,6 +4,8 @@ This is the Nottingham LSTM-VAE: a biLSTM reads the segment, its final states gi
 the decoder LSTM starts from states computed from z and also sees z at every step.
 """
 
+import math
+
 import keras
 from keras import ops
 
@@ -143,6 +145,11 @@ class LstmDecoder(keras.layers.Layer):
             greedily (a cell is on when its probability > 0.5).
           temperature: scalar; logits are divided by it before the sigmoid (-> 0 is greedy).
 
+        Sampling draws from the calibrated probabilities: the weighted BCE trains the logits to
+        log(pos_weight) + the data's log-odds, so that offset is taken off before sampling (without
+        it, prior samples come out about pos_weight times too dense). Greedy decoding keeps the
+        trained threshold, which favours recall as the weighted loss intends.
+
         Returns:
           (probs, roll): the per-step note probabilities [batch, steps, pitches] given the fed-back
           history, and the roll that was fed back [batch, steps, pitches] in {0, 1}.
@@ -151,6 +158,7 @@ class LstmDecoder(keras.layers.Layer):
         states = self._initial_states(z)
         prev = ops.zeros((ops.shape(z)[0], self.num_pitches), z.dtype)
         temperature = ops.maximum(ops.convert_to_tensor(temperature, "float32"), 1e-4)
+        offset = 0.0 if noise is None else math.log(self.pos_weight)
         probs, roll = [], []
         for t in range(self.steps):  # Unrolled: steps is small and static; XLA-friendly.
             h = ops.concatenate([prev, z], axis=-1)
@@ -160,7 +168,7 @@ class LstmDecoder(keras.layers.Layer):
                 new_states.append(state)
             states = new_states
             logits = self.out(h)
-            p = ops.sigmoid(logits / temperature)
+            p = ops.sigmoid((logits - offset) / temperature)
             threshold = 0.5 if noise is None else noise[:, t]
             prev = ops.cast(p > threshold, z.dtype)
             probs.append(ops.sigmoid(logits))

@@ -74,13 +74,141 @@ class PaperConvVaeModel:
 
 
 @dataclasses.dataclass(frozen=True)
+class HierVaeModel:
+    """MusicVAE's hierarchical decoder on the VAE base (``mguv.models.hier``): biLSTM encoder, a
+    conductor LSTM giving one embedding per subsequence, and an LSTM decoder per subsequence.
+
+    Attributes:
+      num_subsequences: U; must divide the segment's steps (8 x 4 steps for 32).
+      conductor_units, conductor_layers: the conductor LSTM.
+      (The others as in ``LstmVaeModel``; decoder_* is the lower decoder.)
+    """
+
+    family: str = "hier_vae"
+    latent_dim: int = 64
+    encoder_units: int = 256
+    encoder_layers: int = 1
+    num_subsequences: int = 8
+    conductor_units: int = 256
+    conductor_layers: int = 2
+    decoder_units: int = 256
+    decoder_layers: int = 2
+    dropout: float = 0.1
+    input_dropout: float = 0.0
+
+
+@dataclasses.dataclass(frozen=True)
+class NextStepLstmModel:
+    """The autoregressive LSTM baseline (``mguv.models.autoregressive``): predicts the next step.
+
+    Attributes:
+      units, num_layers, dropout: the LSTMs (512 x 2, dropout 0.5 in the Bach study).
+      top_k: when sampling, only the k most probable pitches of a step may sound (0 = any).
+    """
+
+    family: str = "lstm"
+    units: int = 512
+    num_layers: int = 2
+    dropout: float = 0.5
+    top_k: int = 4
+
+
+@dataclasses.dataclass(frozen=True)
+class AttentionLstmModel:
+    """LSTMs + attention over a window of their outputs + one head per voice
+    (``mguv.models.attention_lstm``).
+
+    Attributes:
+      units, num_layers: the LSTMs.
+      num_heads: attention heads.
+      window: attention span in steps: each step attends to itself and the window - 1 before it.
+      num_voices: output heads, highest note first and the bass last (4 = SATB).
+      head_units: hidden units of each head (Dense -> ReLU -> dropout -> Dense).
+      dropout: after each LSTM and inside each head.
+      top_k: when sampling, each voice picks among its k most likely classes, rest included (0 = all).
+    """
+
+    family: str = "lstm_attention"
+    units: int = 256
+    num_layers: int = 2
+    num_heads: int = 4
+    window: int = 16
+    num_voices: int = 4
+    head_units: int = 128
+    dropout: float = 0.3
+    top_k: int = 5
+
+    def __post_init__(self):
+        if self.num_voices < 2 or self.window < 1:
+            raise ValueError("num_voices must be at least 2 and window at least 1")
+
+
+@dataclasses.dataclass(frozen=True)
+class VqVaeModel:
+    """VQ-VAE over short patterns with an EMA codebook, then an LSTM prior over the codes
+    (``mguv.models.vq``, ``mguv.models.code_prior``).
+
+    Attributes:
+      pattern_steps: steps per pattern, one code each; must divide the segment's steps.
+      codebook_size, code_dim: the codebook.
+      hidden_units: the encoder and decoder MLPs.
+      decay: EMA decay of the codebook.
+      commitment: weight of the commitment loss.
+      dead_code_threshold: a code used by fewer vectors per batch (EMA) is re-initialised.
+      prior_units, prior_layers, prior_dropout: the code prior's LSTMs.
+      prior_epochs, prior_learning_rate: stage two (Adam, early stopping on validation NLL).
+      top_k: when sampling, codes come from the prior's k most likely (0 = all).
+    """
+
+    family: str = "vq_vae"
+    pattern_steps: int = 4
+    codebook_size: int = 64
+    code_dim: int = 64
+    hidden_units: int = 256
+    decay: float = 0.99
+    commitment: float = 0.25
+    dead_code_threshold: float = 0.1
+    prior_units: int = 256
+    prior_layers: int = 2
+    prior_dropout: float = 0.1
+    prior_epochs: int = 30
+    prior_learning_rate: float = 1e-3
+    top_k: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class WganModel:
+    """A Wasserstein GAN of LSTM + multi-head attention networks (``mguv.models.wgan``).
+
+    Attributes:
+      latent_dim: size of z ~ N(0, I).
+      generator_units, critic_units: LSTM units (the critic is the smaller).
+      num_heads: attention heads.
+      n_critic: critic updates per generator update.
+      clip_value: critic weight clipping (used when gp = 0).
+      gp: gradient-penalty weight; > 0 (e.g. 10) trains WGAN-GP instead of clipping.
+      critic_learning_rate: the critic's; the generator's is train.learning_rate.
+    """
+
+    family: str = "wgan"
+    latent_dim: int = 64
+    generator_units: int = 256
+    critic_units: int = 128
+    num_heads: int = 4
+    n_critic: int = 5
+    clip_value: float = 0.01
+    gp: float = 0.0
+    critic_learning_rate: float = 2e-4
+
+
+@dataclasses.dataclass(frozen=True)
 class TrainConfig:
     """The training recipe.
 
     Attributes:
       epochs, batch_size: the usual.
-      optimizer, learning_rate, weight_decay, clipnorm: "adamw" (or the notebook's "adam", or plain
-        "sgd") with global-norm gradient clipping (0 = none).
+      optimizer, learning_rate, weight_decay, clipnorm: "adamw" (or the notebook's "adam", plain
+        "sgd", or "rmsprop" as in the original WGAN) with global-norm gradient clipping (0 = none).
       beta: final KL weight (1 = the ELBO; other values make a beta-VAE).
       beta_warmup_steps: KL annealing from 0 to beta over this many optimizer steps.
       free_bits: nats of KL per segment that cost nothing.
@@ -118,8 +246,8 @@ class TrainConfig:
             raise ValueError("val_fraction must be between 0 and 1")
         if self.epochs < 1 or self.batch_size < 1:
             raise ValueError("epochs and batch_size must be positive")
-        if self.optimizer not in ("adamw", "adam", "sgd"):
-            raise ValueError(f"optimizer must be 'adamw', 'adam' or 'sgd', not {self.optimizer!r}")
+        if self.optimizer not in ("adamw", "adam", "sgd", "rmsprop"):
+            raise ValueError(f"optimizer must be 'adamw', 'adam', 'sgd' or 'rmsprop', not {self.optimizer!r}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -129,7 +257,7 @@ class Config:
     name: str
     description: str
     representation: object  # a PianoRoll or an AudioClip
-    model: object  # LstmVaeModel, ConvVaeModel or PaperConvVaeModel
+    model: object  # one of the *Model dataclasses above (its ``family`` picks the model class)
     train: TrainConfig
 
     @property
@@ -149,7 +277,10 @@ class Config:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True)
 
 
-_MODEL_CLASSES = {"lstm_vae": LstmVaeModel, "conv_vae": ConvVaeModel, "conv_vae_paper": PaperConvVaeModel}
+_MODEL_CLASSES = {"lstm_vae": LstmVaeModel, "conv_vae": ConvVaeModel, "conv_vae_paper": PaperConvVaeModel,
+                  "hier_vae": HierVaeModel, "lstm": NextStepLstmModel, "lstm_attention": AttentionLstmModel,
+                  "vq_vae": VqVaeModel, "wgan": WganModel}
+FAMILIES = tuple(_MODEL_CLASSES)
 SECTIONS = ("representation", "model", "train")
 
 
@@ -247,6 +378,111 @@ register(Config(
     model=ConvVaeModel(latent_dim=4, channels=(8, 8), strides=(4, 4), features=8),
     train=TrainConfig(epochs=1, batch_size=4, learning_rate=1e-3, beta_warmup_steps=10),
 ))
+
+
+# The Bach study's families. They default to its data: 88-key rolls (MIDI 21..108, A0..C8) of the
+# Bach chorales, 32 steps at 4 per beat. `--set adaptive_step=true --set steps_per_beat=2` gives
+# its adaptive time step instead.
+BACH88 = representations.PianoRoll(min_pitch=21, num_pitches=88)
+_NEXT_STEP_TRAIN = TrainConfig(optimizer="adam", learning_rate=1e-3, weight_decay=0.0, beta_warmup_steps=0,
+                               pos_weight=1.0)
+_TINY_TRAIN = TrainConfig(epochs=1, batch_size=32, learning_rate=1e-3, beta_warmup_steps=10)
+
+register(Config(
+    name="lstm_vae-bach88",
+    description="The LSTM-VAE on the Bach study's 88-key rolls (the VAE baseline of benchmarks/compare.py).",
+    representation=BACH88,
+    model=LstmVaeModel(),
+    train=TrainConfig(learning_rate=1e-3, beta_warmup_steps=400),
+))
+register(Config(
+    name="hier_vae",
+    description="MusicVAE's hierarchical decoder (conductor LSTM, 8 subsequences of 4 steps) on the VAE "
+                "base; 88-key Bach rolls.",
+    representation=BACH88,
+    model=HierVaeModel(),
+    train=TrainConfig(learning_rate=1e-3, beta_warmup_steps=400),
+))
+register(Config(
+    name="lstm",
+    description="Autoregressive LSTM baseline: 2 x 512, dropout 0.5, Adam 1e-3, next-step BCE; top-k "
+                "sampling; 88-key Bach rolls.",
+    representation=BACH88,
+    model=NextStepLstmModel(),
+    train=_NEXT_STEP_TRAIN,
+))
+register(Config(
+    name="lstm_attention",
+    description="2 LSTM layers, attention over a 16-step window, one head per voice (SATB); 88-key "
+                "Bach rolls.",
+    representation=BACH88,
+    model=AttentionLstmModel(),
+    train=_NEXT_STEP_TRAIN,
+))
+register(Config(
+    name="vq_vae",
+    description="VQ-VAE over 4-step patterns (EMA codebook of 64, commitment 0.25, dead-code reinit), "
+                "then an LSTM prior over the codes; 88-key Bach rolls.",
+    representation=BACH88,
+    model=VqVaeModel(),
+    train=TrainConfig(optimizer="adam", learning_rate=1e-3, weight_decay=0.0, beta_warmup_steps=0),
+))
+register(Config(
+    name="wgan",
+    description="WGAN, LSTM + multi-head attention generator and critic; weight clipping 0.01 "
+                "(--set gp=10 for WGAN-GP), RMSprop 1e-4 (G) / 2e-4 (D), 5 critic steps; 88-key Bach rolls.",
+    representation=BACH88,
+    model=WganModel(),
+    train=TrainConfig(optimizer="rmsprop", learning_rate=1e-4, weight_decay=0.0, clipnorm=0.0,
+                      beta_warmup_steps=0, pos_weight=1.0),
+))
+register(Config(
+    name="hier_vae-tiny",
+    description="A tiny hierarchical VAE for tests and smoke runs.",
+    representation=representations.PianoRoll(),
+    model=HierVaeModel(latent_dim=8, encoder_units=16, conductor_units=16, conductor_layers=1,
+                       decoder_units=16, decoder_layers=1),
+    train=_TINY_TRAIN,
+))
+register(Config(
+    name="lstm-tiny",
+    description="A tiny next-step LSTM for tests and smoke runs.",
+    representation=representations.PianoRoll(),
+    model=NextStepLstmModel(units=16, num_layers=1),
+    train=dataclasses.replace(_TINY_TRAIN, optimizer="adam"),
+))
+register(Config(
+    name="lstm_attention-tiny",
+    description="A tiny attention LSTM for tests and smoke runs.",
+    representation=representations.PianoRoll(),
+    model=AttentionLstmModel(units=16, num_layers=1, num_heads=2, window=8, head_units=16),
+    train=dataclasses.replace(_TINY_TRAIN, optimizer="adam"),
+))
+register(Config(
+    name="vq_vae-tiny",
+    description="A tiny VQ-VAE and code prior for tests and smoke runs.",
+    representation=representations.PianoRoll(),
+    model=VqVaeModel(codebook_size=8, code_dim=8, hidden_units=16, prior_units=16, prior_layers=1,
+                     prior_epochs=1),
+    train=dataclasses.replace(_TINY_TRAIN, optimizer="adam"),
+))
+register(Config(
+    name="wgan-tiny",
+    description="A tiny WGAN for tests and smoke runs.",
+    representation=representations.PianoRoll(),
+    model=WganModel(latent_dim=8, generator_units=16, critic_units=8, num_heads=2, n_critic=2),
+    train=dataclasses.replace(_TINY_TRAIN, optimizer="rmsprop", learning_rate=1e-4, clipnorm=0.0),
+))
+
+# `train.py --model FAMILY` picks this config (the family's own name unless listed here).
+_FAMILY_DEFAULTS = {"conv_vae_paper": "conv_vae-paper"}
+
+
+def family_config(family):
+    """The name of the default config of a model family (``train.py --model``)."""
+    if family not in _MODEL_CLASSES:
+        raise UsageError(f"unknown model family {family!r}; choose from {', '.join(FAMILIES)}")
+    return _FAMILY_DEFAULTS.get(family, family)
 
 
 def names(mode=None):

@@ -10,7 +10,16 @@ LSTM-VAE or [352, 16] for the audio VAE's latent sequence):
   sample(z, temperature: float32 [], seed: int32 [2]) -> {"probs", "roll"} (symbolic only):
       Bernoulli sampling at ``temperature``, float32 [None, steps, pitches]
   representation() -> string []: the representation as JSON, with "latent_shape" (and
-      "latent_dim"); also in assets/representation.json
+      "latent_dim"), "family" and "sample_input"; also in assets/representation.json
+
+Those are the VAEs' endpoints (lstm_vae, hier_vae, the audio VAEs). The other families export what
+they have, and say which in the representation's "sample_input":
+  wgan ("z"): decode and sample as above from z ~ N(0, I); no encode.
+  lstm, lstm_attention, vq_vae ("num": no continuous latent; latent_shape and latent_dim are null):
+      sample(num: int32 [], temperature: float32 [], seed: int32 [2]) -> {"probs", "roll"},
+          float32 [num, steps, pitches]; temperature 0 is greedy
+  vq_vae also: encode(x) -> {"codes": int32 [None, patterns]}, decode(codes) -> float32 [None,
+      steps, pitches] probabilities; the representation adds "codes_shape" and "codebook_size".
 
 Plain TensorFlow use:
     m = tf.saved_model.load("RUN/saved_model")
@@ -30,35 +39,69 @@ REPRESENTATION_ASSET = "representation.json"
 
 
 def export_saved_model(model, rep, path):
-    """Writes ``model`` (a trained VAE) and ``rep`` to a SavedModel directory at ``path``, atomically."""
-    example = list(rep.shape)
-    latent = list(model.latent_shape)
-    rep_json = json.dumps({**rep.to_dict(), "latent_dim": model.latent_dim, "latent_shape": latent})
-
-    def encode(x):
-        mean, logvar = model.encode(x, training=False)
-        return {"mean": mean, "logvar": logvar}
-
-    def decode(z):
-        probs, _ = model.decoder.generate(z)
-        return probs
-
-    def sample(z, temperature, seed):
-        noise = tf.random.stateless_uniform([tf.shape(z)[0]] + example, seed=seed)
-        probs, roll = model.decoder.generate(z, noise=noise, temperature=temperature)
-        return {"probs": probs, "roll": roll}
-
+    """Writes ``model`` (a trained mguv model) and ``rep`` to a SavedModel directory at ``path``,
+    atomically."""
+    endpoints, info = _endpoints(model, rep)
+    rep_json = json.dumps({**rep.to_dict(), "family": model.name, **info})
     archive = keras.export.ExportArchive()
     archive.track(model)
-    archive.add_endpoint("encode", encode, input_signature=[tf.TensorSpec([None] + example, tf.float32)])
-    archive.add_endpoint("decode", decode, input_signature=[tf.TensorSpec([None] + latent, tf.float32)])
-    if rep.mode == "symbolic":
-        archive.add_endpoint("sample", sample, input_signature=[
-            tf.TensorSpec([None] + latent, tf.float32), tf.TensorSpec([], tf.float32),
-            tf.TensorSpec([2], tf.int32)])
+    for name, fn, signature in endpoints:
+        archive.add_endpoint(name, fn, input_signature=signature)
     archive.add_endpoint("representation", tf.function(lambda: tf.constant(rep_json), input_signature=[]))
     with atomic_path(path) as tmp:
         archive.write_out(tmp, verbose=False)
         os.makedirs(os.path.join(tmp, "assets"), exist_ok=True)
         with open(os.path.join(tmp, "assets", REPRESENTATION_ASSET), "w") as f:
             f.write(rep_json)
+
+
+def _endpoints(model, rep):
+    """[(name, function, input signature)] and the representation's extra keys, per family."""
+    example = list(rep.shape)
+    if getattr(model, "sample_input", "z") == "num":
+        return _count_endpoints(model, example)
+    from mguv.models.vae import VAE
+
+    latent = list(model.latent_shape)
+    generator = model.decoder if isinstance(model, VAE) else model  # a WGAN generates by itself
+
+    def decode(z):
+        probs, _ = generator.generate(z)
+        return probs
+
+    def sample(z, temperature, seed):
+        noise = tf.random.stateless_uniform([tf.shape(z)[0]] + example, seed=seed)
+        probs, roll = generator.generate(z, noise=noise, temperature=temperature)
+        return {"probs": probs, "roll": roll}
+
+    def encode(x):
+        mean, logvar = model.encode(x, training=False)
+        return {"mean": mean, "logvar": logvar}
+
+    endpoints = [("decode", decode, [tf.TensorSpec([None] + latent, tf.float32)])]
+    if isinstance(model, VAE):
+        endpoints.append(("encode", encode, [tf.TensorSpec([None] + example, tf.float32)]))
+    if rep.mode == "symbolic":
+        endpoints.append(("sample", sample, [tf.TensorSpec([None] + latent, tf.float32),
+                                             tf.TensorSpec([], tf.float32), tf.TensorSpec([2], tf.int32)]))
+    return endpoints, {"sample_input": "z", "latent_dim": model.latent_dim, "latent_shape": latent}
+
+
+def _count_endpoints(model, example):
+    """Endpoints of a model without a continuous latent: sample from a count (and codes, for vq_vae)."""
+
+    def sample(num, temperature, seed):
+        probs, roll = model.sample(num, temperature, seed)
+        return {"probs": probs, "roll": roll}
+
+    endpoints = [("sample", sample, [tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.float32),
+                                     tf.TensorSpec([2], tf.int32)])]
+    info = {"sample_input": "num", "latent_dim": None, "latent_shape": None}
+    if hasattr(model, "encode_codes"):
+        codes = list(model.codes_shape)
+        endpoints += [
+            ("encode", lambda x: {"codes": model.encode_codes(x)}, [tf.TensorSpec([None] + example, tf.float32)]),
+            ("decode", model.decode_codes, [tf.TensorSpec([None] + codes, tf.int32)]),
+        ]
+        info.update(codes_shape=codes, codebook_size=model.codebook_size)
+    return endpoints, info

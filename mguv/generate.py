@@ -55,7 +55,9 @@ class SavedModelGenerator:
 
     Attributes:
       rep: the representation the model was trained with (``rep.mode`` is symbolic or audio).
-      latent_shape: shape of one z, e.g. (64,) or (352, 16).
+      family: the model family (lstm_vae, hier_vae, lstm, lstm_attention, vq_vae, wgan, ...).
+      latent_shape: shape of one z, e.g. (64,) or (352, 16); None for a family without a
+        continuous latent (lstm, lstm_attention, vq_vae), which can only sample.
       converter: writes examples as MIDI or WAV.
     """
 
@@ -66,21 +68,36 @@ class SavedModelGenerator:
 
         self.module = tf.saved_model.load(path)
         info = json.loads(self.module.representation().numpy())
-        latent_dim = int(info.pop("latent_dim"))
-        self.latent_shape = tuple(info.pop("latent_shape", [latent_dim]))
+        latent_dim = info.pop("latent_dim")
+        latent_shape = info.pop("latent_shape", [latent_dim])
+        self.latent_shape = None if latent_dim is None else tuple(latent_shape)
+        self.family = info.pop("family", "lstm_vae")
+        self.sample_input = info.pop("sample_input", "z")
+        self.model_info = {k: info.pop(k) for k in ("codes_shape", "codebook_size") if k in info}
         self.rep = representations.from_dict(info)
         self.converter = converter_for(self.rep)
 
     @property
     def latent_dim(self):
-        return int(np.prod(self.latent_shape))
+        return None if self.latent_shape is None else int(np.prod(self.latent_shape))
+
+    def _require(self, what, encoder=False):
+        """A ``UsageError`` unless the model has a continuous latent space (and an encoder)."""
+        if self.latent_shape is None or (encoder and not hasattr(self.module, "encode")):
+            raise UsageError(f"a {self.family} model has no {what}; --interpolate and --attribute need "
+                             "one (plain sampling works: python -m mguv.generate RUN --num N)")
 
     def sample(self, n, temperature=1.0, seed=0):
         """n prior samples -> examples [n, *example shape] (rolls in {0, 1}, or waveforms).
 
-        Symbolic: z ~ N(0, I), then Bernoulli sampling at ``temperature`` (0 = greedy).
+        Symbolic: z ~ N(0, I), then Bernoulli sampling at ``temperature`` (0 = greedy); families
+        without a latent (lstm, lstm_attention, vq_vae) sample inside the SavedModel at
+        ``temperature`` (0 = greedy).
         Audio: z ~ N(0, temperature^2 I), decoded to the mean waveform.
         """
+        if self.sample_input == "num":
+            out = self.module.sample(np.int32(n), np.float32(temperature), np.asarray([seed, 0], np.int32))
+            return out["roll"].numpy()
         z = np.random.default_rng(seed).standard_normal((n,) + self.latent_shape).astype(np.float32)
         if self.rep.mode == "audio":
             return self.decode(z * np.float32(temperature if temperature > 0 else 1.0))
@@ -88,6 +105,7 @@ class SavedModelGenerator:
 
     def decode(self, z, temperature=0.0, seed=0):
         """z [n, *latent] -> examples; for rolls, temperature 0 decodes greedily."""
+        self._require("latent space to decode")
         z = np.asarray(z, np.float32)
         if self.rep.mode == "audio":
             return self.module.decode(z).numpy()
@@ -98,6 +116,7 @@ class SavedModelGenerator:
 
     def encode(self, examples):
         """examples [n, *example shape] -> posterior means [n, *latent]."""
+        self._require("encoder", encoder=True)
         return self.module.encode(np.asarray(examples, np.float32))["mean"].numpy()
 
     def first_segment(self, path):
@@ -111,6 +130,25 @@ class SavedModelGenerator:
         za, zb = self.encode(np.stack([a, b]))
         path = slerp(za.reshape(-1), zb.reshape(-1), np.linspace(0.0, 1.0, steps))
         return self.decode(path.reshape((steps,) + za.shape), temperature, seed)
+
+
+def fast_start(path):
+    """Turns TensorFlow's graph optimizer (grappler) off in this process when ``path`` holds a
+    symbolic SavedModel. Its pass over the unrolled decoder costs more on the first call than it
+    saves (about 0.4 s of a 5 s cold start on a 2-core CPU; ``benchmarks/perf.py``), and later calls
+    run as fast without it. Process-wide, so only ``python -m mguv.generate`` calls it, not ``main``;
+    audio decoders (convolutions, which grappler fuses) keep it.
+    """
+    try:  # The asset export.py writes; read directly, since importing the export module loads Keras.
+        with open(os.path.join(saved_model_dir(path), "assets", "representation.json")) as f:
+            symbolic = json.load(f).get("mode", "symbolic") == "symbolic"
+    except (OSError, ValueError, UsageError):
+        return
+    if symbolic:
+        quiet_tensorflow()
+        import tensorflow as tf
+
+        tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": True})
 
 
 def _write(generator, examples, out, stem, titles, wav=False):
@@ -231,4 +269,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
+    # Only a process of its own gets fast_start: it changes TensorFlow's settings process-wide.
+    fast_start(build_parser().parse_args().run)
     main()

@@ -112,7 +112,8 @@ class TrainedModel:
 
     @property
     def latent_shape(self):
-        return tuple(self.generator.latent_shape)
+        shape = self.generator.latent_shape
+        return None if shape is None else tuple(shape)
 
     @property
     def converter(self):
@@ -150,6 +151,10 @@ class TrainedModel:
             raise UsageError(f"sample: n must be at least 1, not {n}")
         if temperature < 0:
             raise UsageError(f"sample: temperature must be >= 0, not {temperature}")
+        if self.latent_shape is None:  # lstm, lstm_attention, vq_vae: sampled inside the SavedModel
+            if shift is not None:
+                raise UsageError(f"a {self.generator.family} model has no latent space to shift")
+            return self.generator.sample(n, temperature, seed)
         z = self.prior(n, seed)
         if self.rep.mode == "audio":
             z = z * np.float32(temperature if temperature > 0 else 1.0)

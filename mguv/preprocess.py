@@ -17,7 +17,7 @@ def build_parser():
     p.add_argument("--data", nargs="+", required=True, metavar="SPEC", help="as for train.py (symbolic)")
     p.add_argument("--shard", type=int, required=True, metavar="INDEX", help="this process's shard, 0-based")
     p.add_argument("--num-shards", type=int, required=True, metavar="COUNT", help="number of shards")
-    p.add_argument("--steps-per-beat", type=int, default=4, help="the representation's grid (default 4)")
+    p.add_argument("--steps-per-beat", type=int, default=4, help="the representation's grid (default 4; 24 for an adaptive_step representation)")
     p.add_argument("--cache-dir", help="parse cache (default $MGUV_CACHE_DIR or ~/.cache/mguv)")
     p.add_argument("--workers", type=int, help="parser processes on this machine (default: all cores)")
     return p

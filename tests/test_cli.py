@@ -24,6 +24,8 @@ def assert_one_line_error(result, needle):
     (["--config", "no_such_config"], "unknown config"),
     (["--mode", "video"], "invalid choice"),
     (["--mode", "audio", "--config", "lstm_vae"], "is a symbolic config"),
+    (["--model", "hier_vae", "--config", "lstm_vae"], "is a lstm_vae config but --model is hier_vae"),
+    (["--model", "gan"], "invalid choice"),
     (["--set", "beta=high"], "expected a float"),
     (["--epochs"], "expected one argument"),
 ])

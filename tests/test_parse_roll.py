@@ -99,3 +99,44 @@ def test_music21_formats_parse(tmp_path):
     assert reason is None and len(notes) > 100
     assert 40 < notes[:, 0].min() and notes[:, 0].max() < 90
     assert (notes[:, 2] > notes[:, 1]).all()
+
+
+def test_adaptive_step_is_the_shortest_duration_above_a_fifth_of_the_notes():
+    def notes(*durations):  # consecutive notes of these durations (grid units)
+        ends = np.cumsum(durations)
+        return np.stack([np.full(len(durations), 60), ends - durations, ends], axis=1)
+
+    # 25% sixteenths (6 at 24 per beat) is enough, although quarters (24) are most common.
+    assert rolls.adaptive_step(notes(*[6] * 2, *[12] * 2, *[24] * 4)) == 6
+    # 10% sixteenths is not; 30% eighths is.
+    assert rolls.adaptive_step(notes(6, *[12] * 3, *[24] * 6)) == 12
+    # No duration above 20%: the most common one.
+    assert rolls.adaptive_step(notes(1, 2, 3, 4, 5, 6, 7, 7)) == 7
+
+
+def test_regrid_rounds_to_the_coarse_step_and_keeps_every_note():
+    fine = np.array([[60, 0, 12], [62, 12, 18], [64, 18, 19], [65, 24, 48]])
+    assert rolls.regrid(fine, 12).tolist() == [[60, 0, 1], [62, 1, 2], [64, 2, 3], [65, 2, 4]]
+
+
+def test_adaptive_representation_grids_each_piece_by_its_own_step(tmp_path):
+    from mguv.data.corpus import load_segments
+
+    eighths, quarters = tmp_path / "midi" / "eighths.mid", tmp_path / "midi" / "quarters.mid"
+    eighths.parent.mkdir()
+    write_tune(eighths, pitches=(60, 62), bars=8)          # eighth notes: adaptive step 1/2 beat
+    pm = pretty_midi.PrettyMIDI(initial_tempo=120.0)     # quarter notes: adaptive step 1 beat
+    inst = pretty_midi.Instrument(program=0)
+    inst.notes = [pretty_midi.Note(90, 60 + i % 2, i * 0.5, (i + 1) * 0.5) for i in range(64)]
+    pm.instruments.append(inst)
+    pm.write(str(quarters))
+    rep = PianoRoll(adaptive_step=True, steps_per_beat=2)
+    cache = tmp_path / "cache"
+    segments = load_segments([str(eighths.parent)], rep, cache_dir=str(cache), workers=1, progress=False)
+    assert segments.report["adaptive_steps"] == {"0.5": 1, "1": 1}
+    # One note per step in both pieces, whatever their note values.
+    assert (segments.x.sum(axis=2) == 1).all() and len(segments) == 4
+    # The cache holds the fine grid, under a key of its own: a fixed 4-per-beat run keeps its cache.
+    fixed = load_segments([str(eighths.parent)], PianoRoll(), cache_dir=str(cache), workers=1, progress=False)
+    assert len(list(cache.glob("notes-*.npz"))) == 2 and fixed.x.sum(axis=2).max() == 1
+    assert len(fixed) == 12  # 128 and 256 sixteenth steps -> 4 + 8 segments (64 + 64 adaptive steps -> 4)

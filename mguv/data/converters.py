@@ -55,13 +55,13 @@ class SymbolicConverter:
     def read_example(self, path):
         """The first non-silent segment of a score file, float32 [steps, pitches]."""
         from mguv.data.parse import parse_file
-        from mguv.data.roll import notes_to_roll, segment
+        from mguv.data.roll import notes_to_roll, parse_steps_per_beat, segment, to_rep_grid
         from mguv.errors import UsageError
 
-        notes, reason = parse_file(os.path.basename(path), path, None, self.rep.steps_per_beat)
+        notes, reason = parse_file(os.path.basename(path), path, None, parse_steps_per_beat(self.rep))
         if notes is None:
             raise UsageError(f"{path}: cannot read it ({reason})")
-        segments, _ = segment(notes_to_roll(notes, self.rep)[0], self.rep)
+        segments, _ = segment(notes_to_roll(to_rep_grid(notes, self.rep)[0], self.rep)[0], self.rep)
         if not len(segments):
             raise UsageError(f"{path}: no non-silent {self.rep.segment_steps}-step segment in "
                              f"pitches {self.rep.min_pitch}..{self.rep.max_pitch}")

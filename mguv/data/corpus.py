@@ -16,6 +16,7 @@ import os
 import numpy as np
 
 from mguv.data import roll as rolls
+from mguv.data import segment_cache
 from mguv.data.cache import parse_source
 from mguv.data.parse import MIDI_EXTENSIONS, SCORE_EXTENSIONS
 from mguv.errors import UsageError
@@ -122,7 +123,8 @@ class Segments:
       file_id: int [num_segments], index into ``files``.
       start_step: int [num_segments], where each segment starts in its file.
       files: (source label, file name) per usable file.
-      report: counts for the user (per-source segments, bad files, notes out of range).
+      report: counts for the user (per-source segments, bad files, notes out of range; with an
+        adaptive step, "adaptive_steps": {step in quarter notes: files}).
     """
 
     x: np.ndarray
@@ -138,16 +140,28 @@ class Segments:
 def load_segments(specs, rep, cache_dir=None, workers=None, progress=True):
     """Resolves, parses (cached) and segments a corpus for representation ``rep``.
 
+    The segments are cached as well (``mguv.data.segment_cache``, in ``cache_dir``; "" turns both
+    caches off), so a second load reads one file instead of rasterizing every tune again.
+
     Raises:
       UsageError: a spec is bad, or no file in the whole corpus yields a segment.
     """
+    sources = resolve(specs)
+    cached_path = segment_cache.path_for(sources, rep, cache_dir)
+    cached = segment_cache.load(cached_path)
+    if cached is not None:
+        return cached
     x, file_id, start_step, files = [], [], [], []
     report = {"sources": {}, "bad_files": [], "notes_total": 0, "notes_out_of_range": 0}
-    for source in resolve(specs):
-        parsed = parse_source(source, rep.steps_per_beat, cache_dir=cache_dir,
+    for source in sources:
+        parsed = parse_source(source, rolls.parse_steps_per_beat(rep), cache_dir=cache_dir,
                               workers=workers, progress=progress)
         count = 0
         for name, notes in zip(parsed.names, parsed.notes):
+            notes, step = rolls.to_rep_grid(notes, rep)
+            if rep.adaptive_step:
+                key = f"{step:g}"
+                report.setdefault("adaptive_steps", {})[key] = report.get("adaptive_steps", {}).get(key, 0) + 1
             roll, dropped = rolls.notes_to_roll(notes, rep)
             report["notes_total"] += len(notes)
             report["notes_out_of_range"] += dropped
@@ -167,7 +181,10 @@ def load_segments(specs, rep, cache_dir=None, workers=None, progress=True):
         raise UsageError(f"--data {' '.join(specs)}: no usable segments (every file was unreadable, "
                          "empty, or silent in the pitch range)")
     report["segments"] = sum(len(s) for s in x)
-    return Segments(np.concatenate(x), np.concatenate(file_id), np.concatenate(start_step), files, report)
+    segments = Segments(np.concatenate(x), np.concatenate(file_id), np.concatenate(start_step), files, report)
+    if cached_path:
+        segment_cache.save(cached_path, segments)
+    return segments
 
 
 def describe_sources(report, unit="segments", done="parsed"):
@@ -189,4 +206,8 @@ def describe(report):
     lines = describe_sources(report)
     total, out = report["notes_total"], report["notes_out_of_range"]
     lines.append(f"  {report['segments']} segments; {out}/{total} notes outside the pitch range dropped")
+    if report.get("adaptive_steps"):
+        steps = sorted(report["adaptive_steps"].items(), key=lambda kv: -kv[1])
+        lines.append("  adaptive step (quarter notes: files): "
+                     + ", ".join(f"{k}: {v}" for k, v in steps))
     return "\n".join(lines)

@@ -23,6 +23,9 @@ def build_parser():
     p.add_argument("--genre", help="audio: keep only this genre of a GTZAN-style folder (genres/<genre>/)")
     p.add_argument("--config", help=f"named config (default lstm_vae, or conv_vae with --mode audio): "
                                     f"{', '.join(configs.names())}")
+    p.add_argument("--model", choices=configs.FAMILIES, metavar="FAMILY",
+                   help="model family; picks its default config (the config of the same name): "
+                        f"{', '.join(configs.FAMILIES)}. With --config, the config must be of this family")
     p.add_argument("--epochs", type=int, help="override train.epochs")
     p.add_argument("--batch-size", type=int, help="override train.batch_size")
     p.add_argument("--seed", type=int, help="override train.seed (split, shuffling, init)")
@@ -52,9 +55,16 @@ def main(argv=None):
         for name in configs.names():
             print(f"{name:20s} {configs.get(name).description}")
         return 0
-    config = configs.get(args.config or ("conv_vae" if args.mode == "audio" else "lstm_vae"))
+    if args.model and args.config and configs.get(args.config).model.family != args.model:
+        same = [n for n in configs.names() if configs.get(n).model.family == args.model]
+        raise UsageError(f"--config {args.config} is a {configs.get(args.config).model.family} config but "
+                         f"--model is {args.model}; {args.model} configs: {', '.join(same)}")
+    default = configs.family_config(args.model) if args.model else (
+        "conv_vae" if args.mode == "audio" else "lstm_vae")
+    config = configs.get(args.config or default)
     if config.mode != args.mode:
-        raise UsageError(f"--config {config.name} is a {config.mode} config but --mode is {args.mode}; "
+        what = f"--config {config.name}" if args.config or not args.model else f"--model {args.model}"
+        raise UsageError(f"{what} is a {config.mode} config but --mode is {args.mode}; "
                          f"{args.mode} configs: {', '.join(configs.names(args.mode))}")
     sets = list(args.set)
     for flag, key in (("epochs", "train.epochs"), ("batch_size", "train.batch_size"),

@@ -10,6 +10,8 @@ RUN/
   plots/               loss.png, reconstructions.png, samples.png (piano-rolls or waveforms)
   samples/             prior samples (*.mid or *.wav)
   saved_model/         TF SavedModel (see mguv.export)
+  prior/               two-stage families (vq_vae): the code prior's history.csv, checkpoints and
+                       model.keras (model.keras and saved_model/ above hold both stages)
 """
 
 import dataclasses
@@ -152,7 +154,7 @@ def _first_batch(n, batch_size, replicas):
 
 
 def train(config, data_specs, out, overwrite=False, cache_dir=None, workers=None, num_samples=8,
-          verbose=None, progress=True, callbacks=(), genre=None, strategy=None):
+          verbose=None, progress=True, callbacks=(), genre=None, strategy=None, prior_callbacks=None):
     """Trains ``config`` on ``data_specs`` into ``out``; rerunning an interrupted run resumes it.
 
     ``data_specs`` may be empty for the mode's built-in corpus (Bach chorales; rendered to audio in
@@ -161,6 +163,8 @@ def train(config, data_specs, out, overwrite=False, cache_dir=None, workers=None
     Args:
       verbose: Keras fit verbosity; None = a progress bar on a terminal, one line per epoch otherwise.
       callbacks: extra Keras callbacks (e.g. from a notebook), run after the standard ones.
+      prior_callbacks: extra callbacks of stage two of a two-stage family (vq_vae's code prior);
+        None = ``callbacks`` again.
       strategy: a ``tf.distribute.Strategy`` (see ``mguv.training.distribute``); None = default.
         Under several workers only the chief writes ``out``; the others keep their checkpoints
         in a temporary folder of their own.
@@ -213,11 +217,15 @@ def train(config, data_specs, out, overwrite=False, cache_dir=None, workers=None
     log(f"model {config.name}: {model.count_params():,} parameters"
         + (f"; {replicas} replicas ({type(strategy).__name__})" if replicas > 1 else "")
         + ("; resuming from the last completed epoch" if resuming else ""))
-    standard = [
-        keras.callbacks.BackupAndRestore(paths.backup, double_checkpoint=True),
+    # A model whose validation loss cannot pick an epoch (a GAN's) says so with monitor = None.
+    monitored = [
         BestWeights(paths.best_weights),
         keras.callbacks.EarlyStopping(patience=t.early_stopping_patience, restore_best_weights=True),
         keras.callbacks.ReduceLROnPlateau(factor=0.5, patience=t.reduce_lr_patience, min_lr=1e-5),
+    ] if getattr(model, "monitor", "val_loss") else []
+    standard = [
+        keras.callbacks.BackupAndRestore(paths.backup, double_checkpoint=True),
+        *monitored,
         keras.callbacks.CSVLogger(paths.history, append=True),
         keras.callbacks.TensorBoard(paths.logs),
         keras.callbacks.TerminateOnNaN(),
@@ -231,13 +239,19 @@ def train(config, data_specs, out, overwrite=False, cache_dir=None, workers=None
     except KeyboardInterrupt:
         log(f"interrupted: rerun the same command to resume {paths.root} from its last completed epoch")
         raise
-    train_seconds = time.time() - start
     if model.stop_training and not history.history:
         raise UsageError("training stopped before the first epoch finished (NaN loss?)")
     if os.path.exists(paths.best_weights):
         model.load_weights(paths.best_weights)
+    prior_val = {}
+    if getattr(model, "prior", None) is not None:  # two stages (vq_vae): fit the prior over the codes
+        from mguv.training.prior import train_prior
 
-    val = model.evaluate(val_ds, verbose=0, return_dict=True)  # every worker takes part
+        prior_val = train_prior(model, config, segments.x[train_idx], segments.x[val_idx], paths.root,
+                                strategy, callbacks if prior_callbacks is None else prior_callbacks, verbose)
+    train_seconds = time.time() - start  # both stages
+
+    val = {**model.evaluate(val_ds, verbose=0, return_dict=True), **prior_val}  # every worker takes part
     if not chief:
         shutil.rmtree(paths.root, ignore_errors=True)
         log("done (worker): the chief writes the run directory")
@@ -253,33 +267,60 @@ def train(config, data_specs, out, overwrite=False, cache_dir=None, workers=None
                "epochs_run": len(history.history.get("loss", [])),
                "params": int(model.count_params()), "val": {k: float(v) for k, v in val.items()}}
     write_json(os.path.join(paths.root, "summary.json"), summary)
-    shown = ", ".join(f"{k} {val[k]:.3f}" for k in ("f1", "snr_db", "mr_stft") if k in val)
-    log(f"done in {train_seconds:.0f}s: val loss {val['loss']:.2f}, {shown}; run in {paths.root}")
+    shown = "".join(f", {k} {val[k]:.3f}" for k in ("f1", "snr_db", "mr_stft", "perplexity", "prior_nll")
+                    if k in val)
+    log(f"done in {train_seconds:.0f}s: val loss {val['loss']:.2f}{shown}; run in {paths.root}")
     return summary
 
 
 def _write_figures_and_samples(model, converter, val_x, paths, num_samples, seed):
-    """Reconstructions of four validation examples, and prior samples as files + a figure."""
+    """Reconstructions of four validation examples (for a model that reconstructs), and prior
+    samples as files + a figure."""
     from mguv import plots
 
     plots.loss_curves(plots.read_history(paths.history), os.path.join(paths.plots, "loss.png"))
     x = np.asarray(val_x[:4], np.float32)
-    teacher = np.asarray(model.decoder.prediction(model(x, training=False)))
-    mean, _ = model.encode(x)
-    _, free = model.decoder.generate(mean)
-    examples, titles = [], []
-    names = converter.reconstruction_titles
-    for i in range(len(x)):
-        examples += [x[i], teacher[i], np.asarray(free[i])]
-        titles += [f"{names[0]} {i}", names[1], names[2]]
-    converter.plot_examples(examples, os.path.join(paths.plots, "reconstructions.png"), titles, cols=3)
+    pairs = _reconstructions(model, x)
+    if pairs is not None:
+        teacher, free = (np.asarray(p) for p in pairs)
+        examples, titles = [], []
+        names = getattr(model, "reconstruction_titles", converter.reconstruction_titles)
+        for i in range(len(x)):
+            examples += [x[i], teacher[i], free[i]]
+            titles += [f"{names[0]} {i}", names[1], names[2]]
+        converter.plot_examples(examples, os.path.join(paths.plots, "reconstructions.png"), titles, cols=3)
 
-    rng = np.random.default_rng(seed)
-    z = rng.standard_normal((num_samples,) + tuple(model.latent_shape)).astype("float32")
-    noise = rng.random((num_samples,) + converter.rep.shape).astype("float32")
-    _, samples = model.decoder.generate(z, noise=noise, temperature=1.0)
-    samples = np.asarray(samples)
+    samples = _prior_samples(model, converter.rep, num_samples, seed)
     for i, example in enumerate(samples):
         converter.write(example, os.path.join(paths.samples, f"sample_{i:02d}{converter.extension}"))
     converter.plot_examples(samples, os.path.join(paths.plots, "samples.png"),
                             [f"sample {i}" for i in range(len(samples))])
+
+
+def _reconstructions(model, x):
+    """(teacher-forced, free-running) predictions [n, *example] for x, or None for a model that
+    does not reconstruct (a GAN). VAEs decode the posterior mean; other families say what they
+    show through ``reconstructions`` and ``reconstruction_titles``."""
+    from mguv.models.vae import VAE
+
+    if not isinstance(model, VAE):
+        return model.reconstructions(x) if hasattr(model, "reconstructions") else None
+    teacher = model.decoder.prediction(model(x, training=False))
+    mean, _ = model.encode(x)
+    _, free = model.decoder.generate(mean)
+    return teacher, free
+
+
+def _prior_samples(model, rep, num, seed):
+    """``num`` samples at temperature 1 -> numpy [num, *example]: from z ~ N(0, I) for the families
+    with a latent, from the model's own ``sample`` for the others."""
+    from mguv.models.vae import VAE
+
+    if getattr(model, "sample_input", "z") == "num":
+        return np.asarray(model.sample(num, 1.0, [seed, 0])[1])
+    generator = model.decoder if isinstance(model, VAE) else model
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal((num,) + tuple(model.latent_shape)).astype("float32")
+    noise = rng.random((num,) + rep.shape).astype("float32")
+    _, samples = generator.generate(z, noise=noise, temperature=1.0)
+    return np.asarray(samples)

@@ -1,0 +1,187 @@
+"""Autoregressive next-step models over piano-roll steps: the Bach study's LSTM baselines.
+
+``NextStepModel`` is what they share: a subclassed ``keras.Model`` whose ``train_step`` and
+``test_step`` minimise the negative log-likelihood of each step given the steps before it
+(teacher forcing, the input at step t is the roll at step t-1, zeros at t=0), and a ``sample``
+loop that feeds its own draws back (temperature and top-k: see ``mguv.models.sampling``).
+``NextStepLstm`` (family ``lstm``) is here; ``AttentionLstm`` (``lstm_attention``) has its own
+module.
+
+A subclass provides:
+  teacher_outputs(x, training) -> outputs that predict every step of x [batch, steps, pitches]
+  nll(x, outputs) -> per-example negative log-likelihood [batch] in nats
+  prediction(outputs) -> note probabilities [batch, steps, pitches]
+  initial_state(batch) -> the generation state (any nest of tensors and Python lists)
+  step(prev, state, temperature, seed) -> (probs [batch, pitches], roll [batch, pitches], state)
+"""
+
+import keras
+import tensorflow as tf
+from keras import ops
+
+from mguv.models.metrics import NoteScore
+from mguv.models.sampling import bernoulli_step, step_seed
+
+
+def shift_right(x):
+    """The teacher-forced inputs of x [batch, steps, pitches]: x moved one step later, zeros first."""
+    return ops.pad(x[:, :-1], [[0, 0], [1, 0], [0, 0]])
+
+
+def bernoulli_nll(x, logits):
+    """Per-example Bernoulli NLL, summed over cells: x {0,1} and logits [batch, steps, pitches] -> [batch]."""
+    return ops.sum(x * ops.softplus(-logits) + (1.0 - x) * ops.softplus(logits), axis=(1, 2))
+
+
+class NextStepModel(keras.Model):
+    """Shared training and sampling of the next-step models (see the module docstring).
+
+    Metrics: ``loss`` and ``nll`` (nats per segment; they are the same number), and note
+    precision/recall/F1 of the teacher-forced next-step predictions.
+
+    Args:
+      steps: segment length in steps (the length ``sample`` generates).
+      num_pitches: pitch columns.
+      top_k: sampling restriction (0 = none); its meaning is the subclass's.
+      seed: seeds dropout; sampling takes explicit seeds.
+    """
+
+    sample_input = "num"  # no latent: a SavedModel samples from a count (see mguv.export)
+    reconstruction_titles = ("original", "teacher-forced next-step p", "continuation of the first half")
+
+    def __init__(self, steps, num_pitches, top_k=0, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.steps, self.num_pitches = int(steps), int(num_pitches)
+        self.top_k, self.seed = int(top_k), seed
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in ("loss", "nll")}
+        self.output_metrics_list = [NoteScore("precision"), NoteScore("recall"), NoteScore("f1")]
+
+    def build(self, input_shape):
+        """input_shape: [batch, steps, pitches]. One teacher-forced pass creates every weight."""
+        self.teacher_outputs(ops.zeros((1,) + tuple(input_shape[1:])))
+
+    def call(self, x, training=False):
+        return self.teacher_outputs(x, training=training)
+
+    # -- training -------------------------------------------------------------------------------
+    def _update_metrics(self, x, nll, outputs):
+        self.trackers["loss"].update_state(nll)
+        self.trackers["nll"].update_state(nll)
+        prediction = self.prediction(outputs)
+        for metric in self.output_metrics_list:
+            metric.update_state(x, prediction)
+        return {m.name: m.result() for m in self.metrics}
+
+    def train_step(self, data):
+        x = data[0] if isinstance(data, tuple) else data
+        with tf.GradientTape() as tape:
+            outputs = self(x, training=True)
+            nll = self.nll(x, outputs)
+            loss = tf.nn.compute_average_loss(nll)  # sum / global batch: right under tf.distribute
+        grads = tape.gradient(loss, self.trainable_weights)
+        self.optimizer.apply(grads, self.trainable_weights)
+        return self._update_metrics(x, nll, outputs)
+
+    def test_step(self, data):
+        x = data[0] if isinstance(data, tuple) else data
+        outputs = self(x, training=False)
+        return self._update_metrics(x, self.nll(x, outputs), outputs)
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values()) + list(self.output_metrics_list)
+
+    # -- generation -----------------------------------------------------------------------------
+    def sample(self, num, temperature=1.0, seed=(0, 0), prime=None, prime_steps=0):
+        """Free-running generation inside the graph.
+
+        Args:
+          num: number of samples (an int or an int32 scalar tensor).
+          temperature: scalar; 0 is greedy (see ``mguv.models.sampling`` for why that loops).
+          seed: int32 [2]; the same seed gives the same samples.
+          prime: optional rolls [num, steps, pitches] whose first ``prime_steps`` steps are fed
+            instead of the model's own draws (a continuation).
+
+        Returns:
+          (probs, roll): the predicted note probabilities of every step given the fed-back
+          history, float32 [num, steps, pitches], and the roll fed back, in {0, 1}.
+        """
+        seed = tf.convert_to_tensor(seed, tf.int32)
+        temperature = tf.convert_to_tensor(temperature, tf.float32)
+        state = self.initial_state(num)
+        prev = tf.zeros(tf.stack([num, self.num_pitches]), tf.float32)
+        probs, roll = [], []
+        for t in range(self.steps):  # unrolled: steps is small and static
+            p, drawn, state = self.step(prev, state, temperature, step_seed(seed, t))
+            if t < prime_steps:
+                drawn = tf.cast(prime[:, t], tf.float32)
+            probs.append(p)
+            roll.append(drawn)
+            prev = drawn
+        return tf.stack(probs, axis=1), tf.stack(roll, axis=1)
+
+    def reconstructions(self, x, seed=0):
+        """For the run's figure: (teacher-forced next-step probabilities, a continuation at
+        temperature 1 of each segment's first half), both [n, steps, pitches]."""
+        x = tf.convert_to_tensor(x, tf.float32)
+        teacher = self.prediction(self(x, training=False))
+        _, continued = self.sample(tf.shape(x)[0], 1.0, [seed, 1], prime=x, prime_steps=self.steps // 2)
+        return teacher, continued
+
+    def get_config(self):
+        return {**super().get_config(), "steps": self.steps, "num_pitches": self.num_pitches,
+                "top_k": self.top_k, "seed": self.seed}
+
+
+@keras.saving.register_keras_serializable(package="mguv")
+class NextStepLstm(NextStepModel):
+    """The autoregressive LSTM baseline (family ``lstm``): stacked LSTMs over the previous steps, a
+    Dense layer to independent note logits, Bernoulli negative log-likelihood.
+
+    Sampling draws every note of a step at the temperature; with ``top_k`` > 0 only the k most
+    probable pitches of a step may sound.
+
+    Args:
+      units: LSTM units per layer (512 in the study).
+      num_layers: stacked LSTMs (2).
+      dropout: dropout on each LSTM's outputs (0.5).
+      (steps, num_pitches, top_k, seed: see ``NextStepModel``.)
+    """
+
+    def __init__(self, steps, num_pitches, units=512, num_layers=2, dropout=0.5, top_k=0, seed=None,
+                 **kwargs):
+        super().__init__(steps, num_pitches, top_k=top_k, seed=seed, **kwargs)
+        self.units, self.num_layers, self.dropout = int(units), int(num_layers), float(dropout)
+        self.rnns = [keras.layers.LSTM(self.units, return_sequences=True, name=f"lstm_{i}")
+                     for i in range(self.num_layers)]
+        self.drop = keras.layers.Dropout(self.dropout, seed=seed)
+        self.out = keras.layers.Dense(self.num_pitches, name="logits")
+
+    def teacher_outputs(self, x, training=False):
+        """x [batch, steps, pitches] -> next-step logits [batch, steps, pitches]."""
+        h = shift_right(x)
+        for rnn in self.rnns:
+            h = self.drop(rnn(h, training=training), training=training)
+        return self.out(h)
+
+    def nll(self, x, logits):
+        return bernoulli_nll(x, logits)
+
+    def prediction(self, logits):
+        return ops.sigmoid(logits)
+
+    def initial_state(self, batch):
+        zeros = tf.zeros(tf.stack([batch, self.units]), tf.float32)
+        return [[zeros, zeros] for _ in self.rnns]
+
+    def step(self, prev, state, temperature, seed):
+        h, new_state = prev, []
+        for rnn, s in zip(self.rnns, state):
+            h, s = rnn.cell(h, s, training=False)
+            new_state.append(s)
+        logits = self.out(h)
+        return ops.sigmoid(logits), bernoulli_step(logits, temperature, seed, self.top_k), new_state
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units, "num_layers": self.num_layers,
+                "dropout": self.dropout}

@@ -1,0 +1,78 @@
+"""Stage two of a two-stage family (vq_vae): fit the prior over the trained model's codes.
+
+The trained VQ-VAE turns every segment into a code sequence; its ``prior`` (a ``CodePrior``) is
+then trained on them with ``fit()`` and the standard callbacks, in ``RUN/prior/``:
+
+  prior/history.csv, prior/checkpoints/best.weights.h5, prior/backup/ (while it runs),
+  prior/model.keras (the prior alone; RUN/model.keras and the SavedModel hold both stages)
+"""
+
+import os
+import shutil
+
+import numpy as np
+
+ENCODE_BATCH = 256
+
+
+def encode_all(model, x, batch_size=ENCODE_BATCH):
+    """Codes of every segment: x [n, steps, pitches] -> int32 [n, *codes_shape]."""
+    parts = [np.asarray(model.encode_codes(np.asarray(x[i:i + batch_size], np.float32)))
+             for i in range(0, len(x), batch_size)]
+    return np.concatenate(parts) if parts else np.zeros((0,) + tuple(model.codes_shape), np.int32)
+
+
+def train_prior(model, config, train_x, val_x, root, strategy, callbacks=(), verbose=2):
+    """Trains ``model.prior`` on the codes of ``train_x`` (validated on ``val_x``); keeps its best
+    weights. Returns its validation metrics, prefixed ``prior_`` (e.g. ``prior_nll``, nats per
+    segment), and ``prior_epochs``, the epochs it ran."""
+    import keras
+    import tensorflow as tf
+
+    from mguv.data.pipeline import with_data_sharding
+    from mguv.io import atomic_path
+    from mguv.training.callbacks import BestWeights
+    from mguv.training.run import log
+
+    m, t = config.model, config.train
+    folder = os.path.join(root, "prior")
+    best = os.path.join(folder, "checkpoints", "best.weights.h5")
+    history, backup = os.path.join(folder, "history.csv"), os.path.join(folder, "backup")
+    if not os.path.isdir(backup):  # a fresh stage two (not a resumed one) starts a fresh log
+        for path in (history, best):
+            if os.path.exists(path):
+                os.remove(path)
+    os.makedirs(os.path.dirname(best), exist_ok=True)
+    train_codes, val_codes = encode_all(model, train_x), encode_all(model, val_x)
+
+    def dataset(codes, shuffle):
+        ds = tf.data.Dataset.from_tensor_slices(codes)
+        if shuffle:
+            ds = ds.shuffle(len(codes), seed=t.seed, reshuffle_each_iteration=True)
+        return with_data_sharding(ds.batch(t.batch_size).prefetch(tf.data.AUTOTUNE))
+
+    prior = model.prior
+    with strategy.scope():
+        prior.compile(optimizer=keras.optimizers.Adam(m.prior_learning_rate, clipnorm=1.0))
+    log(f"stage two: the code prior ({prior.count_params():,} parameters) on {len(train_codes)} code "
+        f"sequences of {train_codes.shape[1]}")
+    fitted = prior.fit(dataset(train_codes, True), validation_data=dataset(val_codes, False), epochs=m.prior_epochs,
+              verbose=verbose, shuffle=False, callbacks=[
+                  keras.callbacks.BackupAndRestore(backup, double_checkpoint=True),
+                  BestWeights(best),
+                  keras.callbacks.EarlyStopping(patience=t.early_stopping_patience, restore_best_weights=True),
+                  keras.callbacks.CSVLogger(history, append=True),
+                  keras.callbacks.TerminateOnNaN(),
+                  *callbacks,
+              ])
+    if os.path.exists(best):
+        prior.load_weights(best)
+    from mguv import plots
+
+    plots.loss_curves(plots.read_history(history), os.path.join(root, "plots", "prior_loss.png"),
+                      terms=("loss",))
+    shutil.rmtree(backup, ignore_errors=True)
+    with atomic_path(os.path.join(folder, "model.keras")) as tmp:
+        prior.save(tmp)
+    val = prior.evaluate(dataset(val_codes, False), verbose=0, return_dict=True)
+    return {**{f"prior_{k}": float(v) for k, v in val.items()}, "prior_epochs": len(fitted.history.get("loss", []))}

@@ -273,6 +273,11 @@ def evaluate_run(run_dir, data_specs=None, batch_size=DEFAULT_BATCH_SIZE, max_se
     start = time.time()
     paths = RunPaths(os.fspath(run_dir))
     model, config, run_specs, genre = load_run(paths.root)
+    from mguv.models.vae import VAE
+
+    if not isinstance(model, VAE):
+        raise UsageError(f"mguv.evaluate scores VAE runs (lstm_vae, hier_vae, conv_vae); {paths.root} is a "
+                         f"{config.model.family} run: score it with benchmarks/compare.py")
     own_data = data_specs is None
     specs = list(run_specs if own_data else data_specs)
     try:

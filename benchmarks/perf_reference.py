@@ -20,8 +20,8 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from mguv.models.audio_losses import laplace_nll, mr_stft_distance
-from mguv.models.vae import gaussian_kl
+from mguv.models.losses import laplace_nll, mr_stft_distance
+from mguv.models.losses import gaussian_kl
 
 
 class Reparameterize(keras.layers.Layer):
@@ -111,7 +111,7 @@ def _conv(filters, kernel, name, strides=1):
 
 
 def _residual(h, width, prefix):
-    """``mguv.models.conv._blocks`` inline: two kernel-3 residual blocks, no norm, no final ReLU."""
+    """``mguv.models.conv_vae._blocks`` inline: two kernel-3 residual blocks, no norm, no final ReLU."""
     for k in (0, 1):
         r = ops.leaky_relu(_conv(width, 3, f"{prefix}_{k}__conv1")(h), 0.4)
         r = ops.leaky_relu(_conv(width, 3, f"{prefix}_{k}__conv2")(r), 0.4)

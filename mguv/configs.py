@@ -45,7 +45,7 @@ class LstmVaeModel:
 
 @dataclasses.dataclass(frozen=True)
 class ConvVaeModel:
-    """Hyperparameters of the temporal 1D-ResNet audio VAE (``mguv.models.conv``).
+    """Hyperparameters of the temporal 1D-ResNet audio VAE (``mguv.models.conv_vae``).
 
     Attributes:
       latent_dim: latent channels per frame (the latent is a sequence of ``frames`` vectors).
@@ -65,7 +65,7 @@ class ConvVaeModel:
 
 @dataclasses.dataclass(frozen=True)
 class PaperConvVaeModel:
-    """The GTZAN-jazz notebook's convolutional VAE (see ``mguv.models.conv.PaperConvEncoder``)."""
+    """The GTZAN-jazz notebook's convolutional VAE (see ``mguv.models.conv_vae_paper.PaperConvEncoder``)."""
 
     family: str = "conv_vae_paper"
     latent_dim: int = 2
@@ -75,7 +75,7 @@ class PaperConvVaeModel:
 
 @dataclasses.dataclass(frozen=True)
 class HierVaeModel:
-    """MusicVAE's hierarchical decoder on the VAE base (``mguv.models.hier``): biLSTM encoder, a
+    """MusicVAE's hierarchical decoder on the VAE base (``mguv.models.hier_vae``): biLSTM encoder, a
     conductor LSTM giving one embedding per subsequence, and an LSTM decoder per subsequence.
 
     Attributes:
@@ -99,7 +99,7 @@ class HierVaeModel:
 
 @dataclasses.dataclass(frozen=True)
 class NextStepLstmModel:
-    """The autoregressive LSTM baseline (``mguv.models.autoregressive``): predicts the next step.
+    """The autoregressive LSTM baseline (``mguv.models.lstm``): predicts the next step.
 
     Attributes:
       units, num_layers, dropout: the LSTMs (512 x 2, dropout 0.5 in the Bach study).
@@ -116,7 +116,7 @@ class NextStepLstmModel:
 @dataclasses.dataclass(frozen=True)
 class AttentionLstmModel:
     """LSTMs + attention over a window of their outputs + one head per voice
-    (``mguv.models.attention_lstm``).
+    (``mguv.models.lstm_attention``).
 
     Attributes:
       units, num_layers: the LSTMs.
@@ -146,7 +146,7 @@ class AttentionLstmModel:
 @dataclasses.dataclass(frozen=True)
 class VqVaeModel:
     """VQ-VAE over short patterns with an EMA codebook, then an LSTM prior over the codes
-    (``mguv.models.vq``, ``mguv.models.code_prior``).
+    (``mguv.models.vq_vae``, ``mguv.models.code_prior``).
 
     Attributes:
       pattern_steps: steps per pattern, one code each; must divide the segment's steps.

@@ -83,7 +83,7 @@ def _batch_scorer(model, rep):
     """A compiled function: x float32 [batch, steps, pitches] -> dict of per-batch tensors."""
     import tensorflow as tf
 
-    from mguv.models.vae import gaussian_kl
+    from mguv.models.losses import gaussian_kl
 
     @tf.function(input_signature=[tf.TensorSpec((None,) + rep.shape, tf.float32)])
     def score(x):

@@ -15,8 +15,8 @@ def score_clips(model, rep, x, batch_size=16):
     """
     import tensorflow as tf
 
-    from mguv.models.audio_losses import mr_stft_distance, snr_db
-    from mguv.models.vae import gaussian_kl
+    from mguv.models.losses import mr_stft_distance, snr_db
+    from mguv.models.losses import gaussian_kl
 
     @tf.function(input_signature=[tf.TensorSpec((None,) + rep.shape, tf.float32)])
     def score(xb):

@@ -13,7 +13,7 @@ import soundfile
 from mguv import configs
 from mguv.evaluate import main as evaluate_main
 from mguv.generate import SavedModelGenerator, main as generate_main
-from mguv.models.audio_losses import mr_stft_distance, snr_db
+from mguv.models.losses import mr_stft_distance, snr_db
 from mguv.models.factory import build_model, build_optimizer
 from mguv.training.run import train
 

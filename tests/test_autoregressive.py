@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from mguv.models.attention_lstm import AttentionLstm, combine_voices, voice_targets
-from mguv.models.autoregressive import NextStepLstm
+from mguv.models.lstm_attention import AttentionLstm, combine_voices, voice_targets
+from mguv.models.lstm import NextStepLstm
 
 STEPS, PITCHES = 12, 10
 

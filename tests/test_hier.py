@@ -5,8 +5,8 @@ import tensorflow as tf
 
 from mguv import configs
 from mguv.models.factory import build_model
-from mguv.models.hier import HierarchicalDecoder
-from mguv.models.lstm import LstmDecoder
+from mguv.models.hier_vae import HierarchicalDecoder
+from mguv.models.lstm_vae import LstmDecoder
 
 STEPS, PITCHES, U = 16, 10, 4
 

@@ -8,7 +8,7 @@ import tensorflow as tf
 from mguv import configs
 from mguv.models.factory import build_model
 from mguv.models.metrics import NoteScore
-from mguv.models.vae import gaussian_kl
+from mguv.models.losses import gaussian_kl
 
 TINY = configs.get("lstm_vae-tiny")
 

@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 from mguv.models.code_prior import CodePrior
-from mguv.models.vq import VectorQuantizer, VQVAE
+from mguv.models.vq_vae import VectorQuantizer, VQVAE
 
 
 def quantizer(k=4, dim=2, **kw):

@@ -2,13 +2,14 @@
 (for the families that are not VAEs: lstm, lstm_attention, vq_vae, wgan) the family's own model."""
 
 from mguv.errors import UsageError
-from mguv.models.attention_lstm import AttentionLstm
-from mguv.models.autoregressive import NextStepLstm
-from mguv.models.conv import ConvDecoder, ConvEncoder, PaperConvDecoder, PaperConvEncoder
-from mguv.models.hier import HierarchicalDecoder
-from mguv.models.lstm import BiLstmEncoder, LstmDecoder
+from mguv.models.lstm import NextStepLstm
+from mguv.models.lstm_attention import AttentionLstm
+from mguv.models.conv_vae import ConvDecoder, ConvEncoder
+from mguv.models.conv_vae_paper import PaperConvDecoder, PaperConvEncoder
+from mguv.models.hier_vae import HierarchicalDecoder
+from mguv.models.lstm_vae import BiLstmEncoder, LstmDecoder
 from mguv.models.vae import VAE
-from mguv.models.vq import VQVAE
+from mguv.models.vq_vae import VQVAE
 from mguv.models.wgan import WGAN
 
 

@@ -1,7 +1,10 @@
-"""Streaming note-level metrics for piano-rolls: counts accumulate over the epoch, then divide."""
+"""Streaming metrics: note-level scores for piano-rolls (counts accumulate over the epoch, then
+divide), and epoch means of a waveform distance."""
 
 import keras
 from keras import ops
+
+from mguv.models.losses import mr_stft_distance, snr_db
 
 
 @keras.saving.register_keras_serializable(package="mguv")
@@ -46,3 +49,20 @@ class NoteScore(keras.metrics.Metric):
 
     def get_config(self):
         return {**super().get_config(), "stat": self.stat, "threshold": self.threshold}
+
+
+@keras.saving.register_keras_serializable(package="mguv")
+class MeanOf(keras.metrics.Mean):
+    """The mean over examples of ``fn(y_true, y_pred)`` ("snr_db" or "mr_stft"), across an epoch."""
+
+    FUNCTIONS = {"snr_db": snr_db, "mr_stft": mr_stft_distance}
+
+    def __init__(self, fn="snr_db", name=None, **kwargs):
+        super().__init__(name=name or fn, **kwargs)
+        self.fn = fn
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        return super().update_state(self.FUNCTIONS[self.fn](y_true, y_pred))
+
+    def get_config(self):
+        return {**super().get_config(), "fn": self.fn}

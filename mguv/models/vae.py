@@ -18,17 +18,14 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from mguv.models.losses import gaussian_kl
+
 
 def _multi_worker():
     """True inside a MultiWorkerMirroredStrategy that spans several workers."""
     strategy = tf.distribute.get_strategy()
     return (isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
             and strategy.extended._in_multi_worker_mode())
-
-
-def gaussian_kl(mean, logvar):
-    """KL(N(mean, exp(logvar)) || N(0, I)) per latent dimension, in nats. [batch, latent] -> same."""
-    return 0.5 * (ops.exp(logvar) + ops.square(mean) - 1.0 - logvar)
 
 
 @keras.saving.register_keras_serializable(package="mguv")

@@ -2,7 +2,7 @@
 
 A conductor LSTM turns z into U embeddings, one per subsequence (8 subsequences of 4 steps for a
 32-step segment by default). A lower decoder decodes each subsequence from its own embedding
-only: the embedding is its "z", which for ``mguv.models.lstm.LstmDecoder`` means the initial
+only: the embedding is its "z", which for ``mguv.models.lstm_vae.LstmDecoder`` means the initial
 state of every layer and an input concatenated to every step. Each subsequence starts from a zero
 input, so the lower decoder cannot carry a phrase along by itself and has to follow the conductor,
 which is what keeps MusicVAE's long sequences from ignoring z.

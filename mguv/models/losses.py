@@ -1,9 +1,10 @@
-"""Waveform likelihoods and distances: Laplace NLL, multi-resolution STFT distance, SNR.
+"""The likelihoods and distances the families share, per example, in nats unless said otherwise.
 
-Waveforms are float32 [batch, samples, 1] in [-1, 1].
+Piano-rolls: ``bernoulli_nll`` (independent cells; ``pos_weight`` > 1 gives the weighted
+cross-entropy that counters sparse rolls). Waveforms (float32 [batch, samples, 1] in [-1, 1]):
+``laplace_nll``, ``mr_stft_distance``, ``snr_db``. Latents: ``gaussian_kl``.
 """
 
-import keras
 import tensorflow as tf
 from keras import ops
 
@@ -48,18 +49,19 @@ def snr_db(x, y, eps=1e-8):
     return 10.0 * ops.log((signal + eps) / (noise + eps)) / ops.log(10.0)
 
 
-@keras.saving.register_keras_serializable(package="mguv")
-class MeanOf(keras.metrics.Mean):
-    """The mean over examples of ``fn(y_true, y_pred)`` ("snr_db" or "mr_stft"), across an epoch."""
+def bernoulli_nll(x, logits, pos_weight=1.0):
+    """Per-example Bernoulli negative log-likelihood summed over every non-batch axis, in nats.
 
-    FUNCTIONS = {"snr_db": snr_db, "mr_stft": mr_stft_distance}
+    x: targets in [0, 1] and logits of the same shape [batch, ...]. ``pos_weight`` multiplies the
+    term of the active cells (1 = the plain likelihood; > 1 the weighted cross-entropy, which is a
+    training objective, not a likelihood). Returns [batch].
+    """
+    positive = ops.softplus(-logits)  # -log sigmoid(l)
+    negative = ops.softplus(logits)   # -log (1 - sigmoid(l))
+    cells = pos_weight * x * positive + (1.0 - x) * negative
+    return ops.sum(ops.reshape(cells, (ops.shape(x)[0], -1)), axis=-1)
 
-    def __init__(self, fn="snr_db", name=None, **kwargs):
-        super().__init__(name=name or fn, **kwargs)
-        self.fn = fn
 
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        return super().update_state(self.FUNCTIONS[self.fn](y_true, y_pred))
-
-    def get_config(self):
-        return {**super().get_config(), "fn": self.fn}
+def gaussian_kl(mean, logvar):
+    """KL(N(mean, exp(logvar)) || N(0, I)) per latent dimension, in nats. [batch, latent] -> same."""
+    return 0.5 * (ops.exp(logvar) + ops.square(mean) - 1.0 - logvar)

@@ -10,7 +10,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from mguv.models.autoregressive import NextStepModel, shift_right
+from mguv.models.lstm import NextStepModel, shift_right
 from mguv.models.sampling import categorical_step
 
 

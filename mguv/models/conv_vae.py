@@ -1,5 +1,5 @@
-"""Convolutional parts for raw-audio VAEs: ``Resnet1DBlock``, a temporal 1D-ResNet encoder/decoder
-(``conv_vae``), and the GTZAN-jazz notebook's architecture kept faithful in shapes (``conv_vae-paper``).
+"""The parts of the raw-audio VAE ``conv_vae``: ``Resnet1DBlock`` and a temporal 1D-ResNet
+encoder/decoder. ``WaveformDecoder`` is the plumbing every audio decoder shares (``conv_vae_paper``'s too).
 
 Waveforms are float32 [batch, samples, 1] in [-1, 1].
 """
@@ -9,10 +9,11 @@ import math
 import keras
 from keras import ops
 
-from mguv.models.audio_losses import MeanOf, laplace_nll, mr_stft_distance
+from mguv.models.losses import laplace_nll, mr_stft_distance
+from mguv.models.metrics import MeanOf
 
 
-def _build_chain(layers, shape):
+def build_chain(layers, shape):
     """Builds ``layers`` in sequence from ``shape``; returns the last output shape."""
     for layer in layers:
         if not layer.built:
@@ -62,7 +63,7 @@ class Resnet1DBlock(keras.layers.Layer):
         self.norm2 = _norm(norm, "norm2")
 
     def build(self, input_shape):
-        _build_chain([self.conv1, self.norm1, self.conv2, self.norm2], tuple(input_shape))
+        build_chain([self.conv1, self.norm1, self.conv2, self.norm2], tuple(input_shape))
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
@@ -111,7 +112,7 @@ class ConvEncoder(keras.layers.Layer):
 
     def build(self, input_shape):
         shape = (input_shape[0], self._padded(input_shape[1]), input_shape[2])
-        _build_chain(self.layers_, shape)
+        build_chain(self.layers_, shape)
 
     def compute_output_shape(self, input_shape):
         frames = None if input_shape[1] is None else self._padded(input_shape[1]) // self.hop
@@ -131,7 +132,7 @@ class ConvEncoder(keras.layers.Layer):
                 "features": self.features}
 
 
-class _WaveformDecoder(keras.layers.Layer):
+class WaveformDecoder(keras.layers.Layer):
     """Shared plumbing of the audio decoders (not registered; subclasses are)."""
 
     def call(self, z, x=None, training=False):
@@ -147,7 +148,7 @@ class _WaveformDecoder(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="mguv")
-class ConvDecoder(_WaveformDecoder):
+class ConvDecoder(WaveformDecoder):
     """Mirror of ``ConvEncoder``: z [batch, frames, latent] -> mean waveform [batch, samples, 1] (tanh).
 
     Reconstruction term: a Laplace log-likelihood with a learned global scale (nats, a proper
@@ -181,7 +182,7 @@ class ConvDecoder(_WaveformDecoder):
                                          name="log_scale")
 
     def build(self, z_shape, x_shape=None):
-        _build_chain(self.layers_, tuple(z_shape))
+        build_chain(self.layers_, tuple(z_shape))
 
     def decode(self, z, training=False):
         h = z
@@ -202,81 +203,3 @@ class ConvDecoder(_WaveformDecoder):
     def get_config(self):
         return {**super().get_config(), "samples": self.samples, "channels": list(self.channels),
                 "strides": list(self.strides), "stft_weight": self.stft_weight}
-
-
-@keras.saving.register_keras_serializable(package="mguv")
-class PaperConvEncoder(keras.layers.Layer):
-    """The GTZAN-jazz notebook's encoder, faithful in shapes (and in its flaw).
-
-    x [batch, samples, 1] is transposed to [batch, 1, samples], as the notebook fed (1, 90001): the
-    "time" axis has length 1 and the samples are channels, so its kernel-1, stride-2 convolutions
-    are dense layers over the whole clip, and instance norm over a length-1 axis outputs its bias.
-    Conv1D(64/128/128/256, kernel 1, stride 2) with a Resnet1DBlock after each -> [batch, 256].
-    """
-
-    def __init__(self, filters=(64, 128, 128, 256), **kwargs):
-        super().__init__(**kwargs)
-        self.filters = tuple(filters)
-        self.layers_ = []
-        for i, f in enumerate(self.filters):
-            self.layers_.append(keras.layers.Conv1D(f, 1, strides=2, name=f"conv{i}"))
-            self.layers_.append(Resnet1DBlock(f, 1, norm="instance", name=f"block{i}"))
-
-    def build(self, input_shape):
-        _build_chain(self.layers_, (input_shape[0], 1, input_shape[1]))
-
-    def compute_output_shape(self, input_shape):
-        return (input_shape[0], self.filters[-1])
-
-    def call(self, x, training=False):
-        h = ops.transpose(x, (0, 2, 1))
-        for layer in self.layers_:
-            h = layer(h, training=training)
-        return ops.reshape(h, (ops.shape(h)[0], self.filters[-1]))
-
-    def get_config(self):
-        return {**super().get_config(), "filters": list(self.filters)}
-
-
-@keras.saving.register_keras_serializable(package="mguv")
-class PaperConvDecoder(_WaveformDecoder):
-    """The notebook's decoder: z [batch, latent] -> Conv1DTranspose blocks with BatchNorm on a
-    length-1 axis -> logits [batch, samples, 1].
-
-    Likelihood, as in the notebook: sigmoid cross-entropy. Cross-entropy needs targets in [0, 1], so
-    audio is mapped to (x + 1) / 2 and the prediction back with 2 * sigmoid - 1. It is not a
-    normalized density for real-valued audio (which is why ``conv_vae`` uses a Laplace likelihood);
-    it is kept so the paper's recipe can be compared.
-    """
-
-    extra_loss_terms = ("nll",)
-
-    def __init__(self, samples, filters=(256, 128, 64), **kwargs):
-        super().__init__(**kwargs)
-        self.samples, self.filters = int(samples), tuple(filters)
-        self.layers_ = []
-        for i, f in enumerate(self.filters):
-            self.layers_.append(keras.layers.Conv1DTranspose(f, 1, name=f"deconv{i}"))
-            self.layers_.append(Resnet1DBlock(f, 1, norm="batch", name=f"block{i}"))
-        self.layers_.append(keras.layers.Conv1DTranspose(self.samples, 1, name="out"))
-
-    def build(self, z_shape, x_shape=None):
-        _build_chain(self.layers_, (z_shape[0], 1, z_shape[-1]))
-
-    def decode(self, z, training=False):
-        h = ops.expand_dims(z, 1)
-        for layer in self.layers_:
-            h = layer(h, training=training)
-        return ops.reshape(h, (ops.shape(h)[0], self.samples, 1))
-
-    def reconstruction_loss(self, x, logits):
-        target = (x + 1.0) / 2.0
-        bce = target * ops.softplus(-logits) + (1.0 - target) * ops.softplus(logits)
-        nll = ops.sum(ops.reshape(bce, (ops.shape(x)[0], -1)), axis=-1)
-        return {"recon": nll, "nll": nll}
-
-    def prediction(self, logits):
-        return 2.0 * ops.sigmoid(logits) - 1.0
-
-    def get_config(self):
-        return {**super().get_config(), "samples": self.samples, "filters": list(self.filters)}

@@ -16,7 +16,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from mguv.models.autoregressive import bernoulli_nll
+from mguv.models.losses import bernoulli_nll
 from mguv.models.code_prior import CodePrior
 from mguv.models.metrics import NoteScore
 
@@ -224,7 +224,7 @@ class VQVAE(keras.Model):
         quantized, codes = self.quantizer(e)
         logits = self._decode(quantized)
         nll = bernoulli_nll(x, logits)
-        recon = ops.sum(self.pos_weight * x * ops.softplus(-logits) + (1.0 - x) * ops.softplus(logits), axis=(1, 2))
+        recon = bernoulli_nll(x, logits, self.pos_weight)
         commitment = self.commitment * ops.sum((e - ops.stop_gradient(self.quantizer.lookup(codes))) ** 2,
                                                axis=(1, 2))
         return {"loss": recon + commitment, "recon": recon, "nll": nll, "commitment": commitment}, e, codes, logits

@@ -85,13 +85,10 @@ def _r(value, digits=4):
 
 def measure(family, run, config, specs, num_samples, max_val, seed):
     """Everything the tables need for one trained run (see the module docstring)."""
-    import keras
-
-    import mguv.models.factory  # noqa: F401  (registers the classes)
     from mguv import metrics_eval, sample_stats
     from mguv.evaluate import score_segments, validation_segments
-    from mguv.generate import SavedModelGenerator
-    from mguv.models.vae import VAE
+    from mguv.models.saving import load_model
+    from mguv.trained_model import TrainedModel
     from mguv.training.prior import encode_all
 
     rep = config.representation
@@ -100,9 +97,9 @@ def measure(family, run, config, specs, num_samples, max_val, seed):
     if max_val and len(x) > max_val:
         x = x[metrics_eval.spread_indices(len(x), max_val)]
     xf = np.asarray(x, np.float32)
-    model = keras.saving.load_model(os.path.join(run, "model.keras"))
+    model = load_model(os.path.join(run, "model.keras"))
     out = {"val_segments": int(len(x))}
-    if isinstance(model, VAE):
+    if model.encodes:
         m, _ = score_segments(model, rep, x)
         out.update(nll_per_step=-m["elbo_per_step_nats"], nll_kind="-ELBO (bound)",
                    teacher_forced_f1=m["teacher_forced_f1"], free_running_f1=m["free_running_f1"],
@@ -129,9 +126,9 @@ def measure(family, run, config, specs, num_samples, max_val, seed):
         ev = model.evaluate(xf, batch_size=256, verbose=0, return_dict=True)
         out.update(wasserstein_estimate=ev["loss"])
 
-    generator = SavedModelGenerator(run)  # samples through the exported model, as users get them
-    samples = generator.sample(num_samples, 1.0, seed)
-    greedy = generator.sample(min(GREEDY_SAMPLES, num_samples), 0.0, seed)
+    trained = TrainedModel.from_run(run)  # samples through the exported model, as users get them
+    samples = trained.sample(num_samples, 1.0, seed)
+    greedy = trained.sample(min(GREEDY_SAMPLES, num_samples), 0.0, seed)
     data_stats = sample_stats.sample_statistics(x, rep.min_pitch, rep.steps_per_beat)
     stats = sample_stats.sample_statistics(samples, rep.min_pitch, rep.steps_per_beat)
     errors = sample_stats.compare_statistics(stats, data_stats)

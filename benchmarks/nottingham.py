@@ -15,7 +15,6 @@ docs/results/nottingham/ (loss curves, per-pitch F1, PCA and t-SNE of mu, prior 
 """
 
 import argparse
-import json
 import os
 import platform
 import shutil
@@ -52,7 +51,7 @@ def leak_baselines(config, data_spec):
     import numpy as np
 
     from mguv import metrics_eval
-    from mguv.training.run import prepare_data
+    from mguv.data.prepare import prepare_data
 
     segments, train_idx, val_idx = prepare_data(config, [data_spec], progress=False)
     train = segments.x[train_idx].reshape(len(train_idx), -1).astype(np.float32)

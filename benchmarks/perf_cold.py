@@ -3,7 +3,7 @@
     python benchmarks/perf_cold.py SAVED_MODEL OUT.mid [--baseline]
 
 Takes the path ``python -m mguv.generate`` takes: ``fast_start`` (left out with ``--baseline``, to
-measure what it gains), ``SavedModelGenerator``, one 2-bar sample, written as MIDI. Prints one JSON line of wall-clock
+measure what it gains), ``TrainedModel.from_run``, one 2-bar sample, written as MIDI. Prints one JSON line of wall-clock
 timestamps (``time.time()``, seconds): "start" (this script's first line), "imported" (TensorFlow and
 mguv imported), "loaded", "sampled" and "written"; the parent subtracts its own launch time.
 """
@@ -27,16 +27,18 @@ def main():
     quiet_tensorflow()
     import tensorflow  # noqa: F401  (timed on its own: it is most of a cold start)
 
-    from mguv.generate import SavedModelGenerator, fast_start
+    from mguv.data.converters import converter_for
+    from mguv.generate import fast_start
+    from mguv.trained_model import TrainedModel
 
     stamps["imported"] = time.time()
     if "--baseline" not in sys.argv:
         fast_start(path)
-    generator = SavedModelGenerator(path)
+    model = TrainedModel.from_run(path)
     stamps["loaded"] = time.time()
-    roll = generator.sample(1, temperature=1.0, seed=0)[0]
+    roll = model.sample(1, temperature=1.0, seed=0)[0]
     stamps["sampled"] = time.time()
-    generator.converter.write(roll, out)
+    converter_for(model.rep).write(roll, out)
     stamps["written"] = time.time()
     print(json.dumps(stamps))
 

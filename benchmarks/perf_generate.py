@@ -74,10 +74,9 @@ def symbolic_generation(config_name, workdir, repeats, cold_repeats, naive="all"
 
     from mguv import configs
     from mguv.export import export_saved_model
-    from mguv.models.factory import build_model
 
     config = configs.get(config_name)
-    model = build_model(config)
+    model = config.build_model()
     decoder = model.decoder
     path = os.path.join(workdir, "saved_model")
     export_s, _ = timed(lambda: export_saved_model(model, config.representation, path))
@@ -153,11 +152,10 @@ def audio_generation(config_name, repeats):
     import tensorflow as tf
 
     from mguv import configs
-    from mguv.models.factory import build_model
 
     config = configs.get(config_name)
     rep = config.representation
-    model = build_model(config)
+    model = config.build_model()
     decode = tf.function(lambda z: model.decoder.generate(z)[0])
     rows, first_call = [], {}
     for batch in (1, 8):

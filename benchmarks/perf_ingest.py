@@ -7,8 +7,9 @@ memory) from the cache against the naive way, parsing every file again with pret
 segment cache); peak memory and the cache's size on disk.
 
 Audio: clips decoded from 22,050 Hz WAV files (like GTZAN's), mixed to mono, resampled to 3 kHz and
-cut into 30 s clips (``mguv.data.audio.decode_source``, parallel), the first time and from the cache.
-The WAVs are synthesized here (harmonic notes with decaying envelopes), so no audio data is needed.
+cut into 30 s clips (``mguv.data.audio_cache.decode_source``, parallel), the first time and from the
+cache. The WAVs are synthesized here (harmonic notes with decaying envelopes), so no audio data is
+needed.
 """
 
 import glob
@@ -134,7 +135,8 @@ def synth_wav(path, seconds, rate, seed):
 
 def audio_section(workdir, repeats, num_files):
     """Results of the audio ingestion section (see the module docstring)."""
-    from mguv.data.audio import decode_source, resolve_audio
+    from mguv.data.audio_cache import decode_source
+    from mguv.data.audio_files import resolve_audio
     from mguv.representation import AudioClip
 
     rep = AudioClip()  # 3 kHz, 30 s clips, one per file

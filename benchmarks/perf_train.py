@@ -2,12 +2,13 @@
 
 For one config, every variant starts from the same weights and trains on the same batches in the
 same order: the plain reference (``perf_reference``: functional model, ``compile``/``fit`` on numpy
-arrays) and mguv's own training path (``build_model`` + ``build_optimizer`` + the converter's tf.data
-pipeline + ``fit``), as shipped and with the options being measured (XLA, an unrolled LSTM loop).
-They train in turns, a chunk of steps each, so a change in machine load hits all of them alike.
-Throughput is the batch size over the median step time (first step, which traces or compiles, left
-out). After the last step one judge (an mguv model with the optimizer step set to the same value,
-so the noise and beta match) scores every variant's weights on the same validation batches.
+arrays) and mguv's own training path (``config.build_model()`` + ``config.train.build_optimizer()``
++ the converter's tf.data pipeline + ``fit``), as shipped and with the options being measured (XLA,
+an unrolled LSTM loop). They train in turns, a chunk of steps each, so a change in machine load hits
+all of them alike. Throughput is the batch size over the median step time (first step, which traces
+or compiles, left out). After the last step one judge (an mguv model with the optimizer step set to
+the same value, so the noise and beta match) scores every variant's weights on the same validation
+batches.
 """
 
 import math
@@ -96,14 +97,12 @@ def training_flops(plain, batch):
 
 
 def _mguv_model(config, jit, unroll):
-    from mguv.models.factory import build_model, build_optimizer
-
-    model = build_model(config)
+    model = config.build_model()
     if unroll:
         for layer in model._flatten_layers():
             if isinstance(layer, keras.layers.LSTM):
                 layer.unroll = True
-    model.compile(optimizer=build_optimizer(config.train), jit_compile=jit)
+    model.compile(optimizer=config.train.build_optimizer(), jit_compile=jit)
     return model
 
 
@@ -124,7 +123,6 @@ def train_section(config_name, steps, chunk, variants, data_dir=None, workdir=No
     """
     from mguv import configs
     from mguv.data.converters import converter_for
-    from mguv.models.factory import build_model, build_optimizer
 
     config = configs.get(config_name)
     t, rep = config.train, config.representation
@@ -151,7 +149,7 @@ def train_section(config_name, steps, chunk, variants, data_dir=None, workdir=No
         m.set_weights(start_weights)
     params = {"mguv": int(first.count_params()), "plain": int(plain.count_params()),
               "weights_matched": copy_weights(first, plain, source_is_mguv=True)}
-    plain.compile(optimizer=build_optimizer(t), loss=losses)
+    plain.compile(optimizer=t.build_optimizer(), loss=losses)
     timers = {name: StepTimer() for name in ["plain", *models]}
     beta_cb = BetaWarmup(beta, t.beta, t.beta_warmup_steps)
 
@@ -174,8 +172,8 @@ def train_section(config_name, steps, chunk, variants, data_dir=None, workdir=No
                 rounds[name].append(float(np.median(turn)))
     peak_after = max(matmul_gflops(repeats=calibration[0], gflop=calibration[1]))
 
-    judge = build_model(config)
-    judge.compile(optimizer=build_optimizer(t))
+    judge = config.build_model()
+    judge.compile(optimizer=t.build_optimizer())
     val_ds = converter.dataset(x_val.astype(np.float32), batch)
 
     def val_loss(weights_from, at_step):

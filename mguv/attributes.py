@@ -1,4 +1,5 @@
-"""Musical attributes of piano-roll segments, in plain numpy, for attribute vectors in latent space.
+"""Musical attributes of piano-roll segments, in plain numpy, for attribute vectors in latent space
+(``mguv.latent.quartile_difference``).
 
 Each attribute maps rolls [n, steps, pitches] (bool or 0/1; > 0.5 counts as on) to one float per
 roll [n]. A roll with no active cell has no mean pitch, polyphony or onsets to speak of: those give
@@ -90,36 +91,3 @@ def compute(name, rolls, rep):
     """The attribute ``name`` of each roll [n, steps, pitches] -> float64 [n] (NaN where undefined)."""
     return ATTRIBUTES[check_name(name)](rolls, rep)
 
-
-def quartile_difference(z, values):
-    """Mean of ``z`` over the top quartile of ``values`` minus its mean over the bottom quartile.
-
-    Args:
-      z: latent codes float [n, *latent] (posterior means mu of the examples).
-      values: the attribute of each example, float [n]; NaN examples are left out.
-
-    Quartiles are by rank (a stable sort), so ties cannot make one side empty: each side holds
-    max(1, m // 4) of the m examples with a value.
-
-    Returns:
-      (vector float32 [*latent], top-quartile mean value, bottom-quartile mean value).
-
-    Raises:
-      UsageError: fewer than 2 examples have a value, or the value does not vary.
-    """
-    z, values = np.asarray(z), np.asarray(values, np.float64)
-    if len(z) != len(values):
-        raise ValueError(f"{len(z)} latent codes but {len(values)} attribute values")
-    keep = np.flatnonzero(np.isfinite(values))
-    if len(keep) < 2:
-        raise UsageError(f"an attribute vector needs at least 2 examples with the attribute; "
-                         f"got {len(keep)} of {len(values)}")
-    order = keep[np.argsort(values[keep], kind="stable")]
-    q = max(1, len(order) // 4)
-    bottom, top = order[:q], order[-q:]
-    high, low = float(values[top].mean()), float(values[bottom].mean())
-    if not high > low:
-        raise UsageError(f"the attribute does not vary over these {len(keep)} examples "
-                         f"(all {low:g}); use more or more varied data")
-    vector = z[top].mean(axis=0, dtype=np.float64) - z[bottom].mean(axis=0, dtype=np.float64)
-    return vector.astype(np.float32), high, low

@@ -17,3 +17,8 @@ def quiet_tensorflow():
     """Hides TensorFlow's C++ start-up chatter; must run before TensorFlow is imported."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+
+def log(message):
+    """A progress or status line for the user, on stderr (stdout stays for results)."""
+    print(message, file=sys.stderr, flush=True)

@@ -13,7 +13,6 @@ Every score is computed from counts summed over the whole split (see ``mguv.metr
 ``evaluate_run`` is the library entry point; ``main`` is a thin CLI over it.
 """
 
-import json
 import os
 import sys
 import time
@@ -21,10 +20,11 @@ import time
 import numpy as np
 
 from mguv import metrics_eval
-from mguv.cli import ArgumentParser, quiet_tensorflow
+from mguv.cli import ArgumentParser, log, quiet_tensorflow
+from mguv.data.prepare import prepare_data
 from mguv.errors import UsageError, cli_entry
 from mguv.io import write_json
-from mguv.training.run import RunPaths, log, read_run_config
+from mguv.run_dir import RunPaths, load_run, recorded_val_segments
 
 DEFAULT_BATCH_SIZE = 256
 ACTIVE_UNIT_THRESHOLD = 0.01  # on the variance of mu over the data
@@ -35,45 +35,14 @@ PLOT_FILES = ("per_pitch_f1.png", "kl_per_dim.png", "latent_pca.png", "latent_ts
 
 
 def metrics_path(run_dir):
-    return os.path.join(run_dir, "metrics.json")
-
-
-def load_run(run_dir):
-    """Reads a finished run: returns (model, config, data specs the run was trained on).
-
-    Raises:
-      UsageError: the folder does not exist, is not a finished run, or its files are unreadable.
-    """
-    paths = RunPaths(os.fspath(run_dir))
-    if not os.path.exists(paths.root):
-        raise UsageError(f"run {paths.root} does not exist")
-    if not os.path.isdir(paths.root):
-        raise UsageError(f"run {paths.root} is not a folder")
-    if not os.path.isfile(paths.config):
-        raise UsageError(f"run {paths.root} has no config.json; is it a run folder made by train.py?")
-    if not os.path.isfile(paths.model):
-        raise UsageError(f"run {paths.root} has no model.keras; train.py writes it when training "
-                         "finishes (rerun the training command to finish an interrupted run)")
-    config, data_specs, genre = read_run_config(paths.root)
-
-    import keras
-
-    import mguv.models.factory  # noqa: F401  (registers the mguv classes for deserialization)
-
-    try:
-        model = keras.saving.load_model(paths.model)
-    except Exception as err:  # a corrupt or foreign file: Keras raises many kinds
-        raise UsageError(f"{paths.model} cannot be loaded: {_first_line(err)}") from None
-    return model, config, data_specs, genre
+    return RunPaths(os.fspath(run_dir)).metrics
 
 
 def validation_segments(config, data_specs, cache_dir=None, workers=None, progress=False, genre=None):
     """The run's validation segments, bool [segments, steps, pitches], rebuilt deterministically.
 
-    Uses ``mguv.training.run.prepare_data``, so the corpus, parse and split match training's.
+    Uses ``mguv.data.prepare.prepare_data``, so the corpus, parse and split match training's.
     """
-    from mguv.training.run import prepare_data
-
     segments, _, val_idx = prepare_data(config, data_specs, cache_dir=cache_dir, workers=workers,
                                         progress=progress, genre=genre)
     return segments.x[val_idx]
@@ -167,25 +136,17 @@ def score_segments(model, rep, x, batch_size=DEFAULT_BATCH_SIZE):
 
 
 def prior_samples(model, num, temperature=1.0, seed=0, batch_size=DEFAULT_BATCH_SIZE):
-    """``num`` rolls decoded free-running from z ~ N(0, I), sampling each cell from its Bernoulli
-    at ``temperature`` (1 = the model's own distribution). Returns bool [num, steps, pitches]."""
+    """``num`` prior samples of the model (``MusicModel.sample``: for a VAE, z ~ N(0, I) decoded
+    free-running, each cell drawn from its Bernoulli at ``temperature``; 1 = the model's own
+    distribution). Returns bool [num, *example]."""
     import tensorflow as tf
 
-    shape = tuple(model.latent_shape)
-    steps, pitches = model.decoder.steps, model.decoder.num_pitches
+    @tf.function(input_signature=[tf.TensorSpec([], tf.int32), tf.TensorSpec([2], tf.int32)])
+    def sample(n, batch_seed):
+        return model.sample(n, temperature, batch_seed)[1]
 
-    @tf.function(input_signature=[tf.TensorSpec((None,) + shape, tf.float32),
-                                  tf.TensorSpec((None, steps, pitches), tf.float32)])
-    def sample(z, noise):
-        return model.decoder.generate(z, noise=noise, temperature=temperature)[1]
-
-    rng = np.random.default_rng(seed)
-    rolls = []
-    for start in range(0, num, batch_size):
-        n = min(batch_size, num - start)
-        z = rng.standard_normal((n,) + shape).astype(np.float32)
-        noise = rng.random((n, steps, pitches), dtype=np.float32)
-        rolls.append(np.asarray(sample(z, noise)) > 0.5)
+    rolls = [np.asarray(sample(min(batch_size, num - start), [seed, start])) > 0.5
+             for start in range(0, num, batch_size)]
     return np.concatenate(rolls)
 
 
@@ -273,9 +234,7 @@ def evaluate_run(run_dir, data_specs=None, batch_size=DEFAULT_BATCH_SIZE, max_se
     start = time.time()
     paths = RunPaths(os.fspath(run_dir))
     model, config, run_specs, genre = load_run(paths.root)
-    from mguv.models.vae import VAE
-
-    if not isinstance(model, VAE):
+    if not model.encodes:
         raise UsageError(f"mguv.evaluate scores VAE runs (lstm_vae, hier_vae, conv_vae); {paths.root} is a "
                          f"{config.model.family} run: score it with benchmarks/compare.py")
     own_data = data_specs is None
@@ -295,15 +254,13 @@ def evaluate_run(run_dir, data_specs=None, batch_size=DEFAULT_BATCH_SIZE, max_se
     log(f"scoring {len(x)} of {total} validation examples")
 
     if config.mode == "audio":
-        from mguv.data.converters import converter_for
         from mguv.evaluate_audio import score_clips, write_audio_plots
 
         metrics, reconstructions = score_clips(model, config.representation, x, min(batch_size, 16))
         metrics["val_clips_total"] = int(total)
         if make_plots:
             os.makedirs(paths.plots, exist_ok=True)
-            metrics["plots"] = write_audio_plots(x[:4], reconstructions, converter_for(config.representation),
-                                                 paths.plots)
+            metrics["plots"] = write_audio_plots(x[:4], reconstructions, config.representation, paths.plots)
     else:
         metrics, arrays = score_segments(model, config.representation, x, batch_size)
         metrics["val_segments_total"] = int(total)
@@ -314,18 +271,14 @@ def evaluate_run(run_dir, data_specs=None, batch_size=DEFAULT_BATCH_SIZE, max_se
     metrics.update({"run": paths.root, "config": config.to_dict(), "data": specs,
                     "seconds": round(time.time() - start, 1)})
     if write:
-        write_json(metrics_path(paths.root), metrics)
+        write_json(paths.metrics, metrics)
     return metrics
 
 
 def _check_split_size(paths, n):
     """Warns when the rebuilt split differs from the one recorded at training (data changed?)."""
-    try:
-        with open(paths.data) as f:
-            recorded = json.load(f)["split"]["val_segments"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return
-    if recorded != n:
+    recorded = recorded_val_segments(paths.root)
+    if recorded is not None and recorded != n:
         log(f"warning: training recorded {recorded} validation segments but the data now gives {n}; "
             "the corpus has changed since the run was trained")
 
@@ -360,11 +313,6 @@ def format_summary(metrics):
     if skipped:
         lines.append("  skipped " + "; ".join(skipped))
     return "\n".join(lines)
-
-
-def _first_line(err):
-    text = str(err).strip() or type(err).__name__
-    return text.splitlines()[0]
 
 
 def build_parser():

@@ -47,14 +47,16 @@ def score_clips(model, rep, x, batch_size=16):
     return metrics, first
 
 
-def write_audio_plots(x, reconstructions, converter, plots_dir):
+def write_audio_plots(x, reconstructions, rep, plots_dir):
     """Originals beside reconstructions (waveform over spectrogram) -> plots/eval_reconstructions.png."""
     examples, titles = [], []
     for i, (a, b) in enumerate(zip(x, reconstructions)):
         examples += [a, b]
         titles += [f"original {i}", f"reconstruction {i}"]
     path = os.path.join(plots_dir, "eval_reconstructions.png")
-    converter.plot_examples(np.asarray(examples), path, titles, cols=2)
+    from mguv.reporting import plot_examples
+
+    plot_examples(rep, np.asarray(examples), path, titles, cols=2)
     return {"eval_reconstructions": {"file": path}}
 
 

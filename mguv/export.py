@@ -39,9 +39,10 @@ REPRESENTATION_ASSET = "representation.json"
 
 
 def export_saved_model(model, rep, path):
-    """Writes ``model`` (a trained mguv model) and ``rep`` to a SavedModel directory at ``path``,
-    atomically."""
-    endpoints, info = _endpoints(model, rep)
+    """Writes ``model`` (a trained ``mguv.models.base.MusicModel``) and ``rep`` to a SavedModel
+    directory at ``path``, atomically. The model says which endpoints it has
+    (``export_endpoints``)."""
+    endpoints, info = model.export_endpoints(rep)
     rep_json = json.dumps({**rep.to_dict(), "family": model.name, **info})
     archive = keras.export.ExportArchive()
     archive.track(model)
@@ -53,55 +54,3 @@ def export_saved_model(model, rep, path):
         os.makedirs(os.path.join(tmp, "assets"), exist_ok=True)
         with open(os.path.join(tmp, "assets", REPRESENTATION_ASSET), "w") as f:
             f.write(rep_json)
-
-
-def _endpoints(model, rep):
-    """[(name, function, input signature)] and the representation's extra keys, per family."""
-    example = list(rep.shape)
-    if getattr(model, "sample_input", "z") == "num":
-        return _count_endpoints(model, example)
-    from mguv.models.vae import VAE
-
-    latent = list(model.latent_shape)
-    generator = model.decoder if isinstance(model, VAE) else model  # a WGAN generates by itself
-
-    def decode(z):
-        probs, _ = generator.generate(z)
-        return probs
-
-    def sample(z, temperature, seed):
-        noise = tf.random.stateless_uniform([tf.shape(z)[0]] + example, seed=seed)
-        probs, roll = generator.generate(z, noise=noise, temperature=temperature)
-        return {"probs": probs, "roll": roll}
-
-    def encode(x):
-        mean, logvar = model.encode(x, training=False)
-        return {"mean": mean, "logvar": logvar}
-
-    endpoints = [("decode", decode, [tf.TensorSpec([None] + latent, tf.float32)])]
-    if isinstance(model, VAE):
-        endpoints.append(("encode", encode, [tf.TensorSpec([None] + example, tf.float32)]))
-    if rep.mode == "symbolic":
-        endpoints.append(("sample", sample, [tf.TensorSpec([None] + latent, tf.float32),
-                                             tf.TensorSpec([], tf.float32), tf.TensorSpec([2], tf.int32)]))
-    return endpoints, {"sample_input": "z", "latent_dim": model.latent_dim, "latent_shape": latent}
-
-
-def _count_endpoints(model, example):
-    """Endpoints of a model without a continuous latent: sample from a count (and codes, for vq_vae)."""
-
-    def sample(num, temperature, seed):
-        probs, roll = model.sample(num, temperature, seed)
-        return {"probs": probs, "roll": roll}
-
-    endpoints = [("sample", sample, [tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.float32),
-                                     tf.TensorSpec([2], tf.int32)])]
-    info = {"sample_input": "num", "latent_dim": None, "latent_shape": None}
-    if hasattr(model, "encode_codes"):
-        codes = list(model.codes_shape)
-        endpoints += [
-            ("encode", lambda x: {"codes": model.encode_codes(x)}, [tf.TensorSpec([None] + example, tf.float32)]),
-            ("decode", model.decode_codes, [tf.TensorSpec([None] + codes, tf.int32)]),
-        ]
-        info.update(codes_shape=codes, codebook_size=model.codebook_size)
-    return endpoints, info

@@ -11,7 +11,9 @@ import pytest
 
 from conftest import REPO
 from mguv import configs
-from mguv.generate import SavedModelGenerator, main as generate_main, slerp
+from mguv.generate import main as generate_main
+from mguv.latent import slerp
+from mguv.trained_model import TrainedModel
 from mguv.training.run import train
 
 PLAIN_TF_DECODE = textwrap.dedent('''
@@ -70,7 +72,7 @@ def test_slerp_ends_at_the_endpoints_and_keeps_the_norm():
 
 def test_saved_model_carries_the_representation(tiny_run):
     run, _ = tiny_run
-    gen = SavedModelGenerator(str(run))
+    gen = TrainedModel.from_run(str(run))
     saved = json.loads((run / "representation.json").read_text())
     assert gen.rep.to_dict() == saved and gen.latent_dim == 8
     asset = json.loads((run / "saved_model" / "assets" / "representation.json").read_text())
@@ -78,13 +80,11 @@ def test_saved_model_carries_the_representation(tiny_run):
 
 
 def test_saved_model_matches_the_keras_model(tiny_run):
-    import keras
-
-    import mguv.models.factory  # noqa: F401  (registers the classes)
+    from mguv.models.saving import load_model
 
     run, _ = tiny_run
-    model = keras.saving.load_model(str(run / "model.keras"))
-    gen = SavedModelGenerator(str(run))
+    model = load_model(str(run / "model.keras"))
+    gen = TrainedModel.from_run(str(run))
     x = (np.random.default_rng(0).random((3, 32, 36)) < 0.1).astype(np.float32)
     np.testing.assert_allclose(gen.encode(x), model.encode(x)[0].numpy(), atol=1e-5)
     z = np.random.default_rng(1).standard_normal((3, 8)).astype(np.float32)
@@ -105,7 +105,7 @@ def test_generate_cli_writes_midi_pngs_and_wavs(tiny_run, tmp_path):
 
 
 def test_sampling_is_seeded(tiny_run):
-    gen = SavedModelGenerator(str(tiny_run[0]))
+    gen = TrainedModel.from_run(str(tiny_run[0]))
     np.testing.assert_array_equal(gen.sample(2, 1.0, seed=7), gen.sample(2, 1.0, seed=7))
     assert not np.array_equal(gen.sample(2, 1.0, seed=7), gen.sample(2, 1.0, seed=8))
 

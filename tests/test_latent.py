@@ -9,9 +9,10 @@ import pytest
 from mguv import attributes as attrs
 from mguv import configs
 from mguv.errors import UsageError
-from mguv.generate import SavedModelGenerator, main as generate_main, slerp
-from mguv.latent import TrainedModel, lerp
+from mguv.generate import main as generate_main
+from mguv.latent import lerp, quartile_difference, slerp
 from mguv.representation import AudioClip, PianoRoll
+from mguv.trained_model import TrainedModel
 
 REP = PianoRoll()
 
@@ -65,7 +66,7 @@ def test_quartile_difference_is_top_mean_minus_bottom_mean():
     rng = np.random.default_rng(0)
     values = rng.permutation(np.arange(20.0))
     z = rng.standard_normal((20, 3))
-    vector, high, low = attrs.quartile_difference(z, values)
+    vector, high, low = quartile_difference(z, values)
     top, bottom = values >= 15, values < 5
     np.testing.assert_allclose(vector, z[top].mean(0) - z[bottom].mean(0), rtol=1e-5)
     assert (high, low) == (17.0, 2.0)
@@ -74,12 +75,12 @@ def test_quartile_difference_is_top_mean_minus_bottom_mean():
 def test_quartile_difference_skips_nan_and_survives_ties():
     z = np.arange(8, dtype=np.float32)[:, None]
     values = np.array([np.nan, 1, 1, 1, 1, 1, 2, np.nan])  # 6 with a value: quartiles of 1
-    vector, high, low = attrs.quartile_difference(z, values)
+    vector, high, low = quartile_difference(z, values)
     assert (high, low) == (2.0, 1.0) and vector[0] == pytest.approx(6 - 1)
     with pytest.raises(UsageError, match="does not vary"):
-        attrs.quartile_difference(z[:4], np.ones(4))
+        quartile_difference(z[:4], np.ones(4))
     with pytest.raises(UsageError, match="at least 2"):
-        attrs.quartile_difference(z[:2], np.array([np.nan, 1.0]))
+        quartile_difference(z[:2], np.array([np.nan, 1.0]))
 
 
 def test_lerp_and_slerp_share_endpoints_but_not_midpoints():
@@ -91,13 +92,8 @@ def test_lerp_and_slerp_share_endpoints_but_not_midpoints():
     assert np.linalg.norm(slerp(a, b, [0.5])[0]) == pytest.approx(3.0, rel=1e-5)
 
 
-class _AudioStub:
-    rep = AudioClip(clip_samples=3000)
-    latent_shape = (47, 4)
-
-
 def test_attribute_vectors_on_an_audio_model_are_a_usage_error():
-    model = TrainedModel(_AudioStub())
+    model = TrainedModel(None, AudioClip(clip_samples=3000), latent_shape=(47, 4))
     with pytest.raises(UsageError, match="piano-rolls.*audio model"):
         model.attribute_vector("note_density", data=np.zeros((4, 3000, 1)))
 
@@ -162,7 +158,7 @@ def test_shifting_samples_along_the_note_density_vector_moves_note_density(model
 
 def test_facade_matches_the_generator_and_round_trips_shapes(model, texture_run):
     run = texture_run[0]
-    gen = SavedModelGenerator(str(run))
+    gen = TrainedModel.from_run(str(run))
     assert model.run_dir == str(run) and model.latent_shape == (8,) and model.rep == gen.rep
     np.testing.assert_array_equal(model.sample(3, 0.8, seed=4), gen.sample(3, 0.8, seed=4))
     np.testing.assert_array_equal(model.sample(3, 0.8, seed=4, shift=np.zeros(8)), gen.sample(3, 0.8, seed=4))
@@ -193,7 +189,7 @@ def test_interpolation_starts_and_ends_at_the_encoded_examples(model):
 def test_attribute_vector_of_explicit_data_is_the_quartile_difference(model):
     rolls = model.examples("all")
     values = attrs.mean_pitch(rolls, model.rep)
-    expected, _, _ = attrs.quartile_difference(model.encode(rolls), values)
+    expected, _, _ = quartile_difference(model.encode(rolls), values)
     np.testing.assert_allclose(model.attribute_vector("mean_pitch", data=rolls), expected, atol=1e-6)
     shift = model.attribute_shift({"note_density": 2.0, "polyphony": -1.0})
     np.testing.assert_allclose(shift, 2 * model.attribute_vector("note_density")

@@ -6,7 +6,6 @@ cache and parses nothing; editing, adding or removing a file makes a new key.
 """
 
 import concurrent.futures
-import dataclasses
 import glob
 import hashlib
 import multiprocessing
@@ -18,33 +17,13 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from mguv.data.parse import PARSER_VERSION, parse_file
+from mguv.data.types import ParsedSource
 from mguv.io import atomic_path
 
 
 def default_cache_dir():
     """``$MGUV_CACHE_DIR``, else ``~/.cache/mguv``."""
     return os.environ.get("MGUV_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "mguv")
-
-
-@dataclasses.dataclass
-class ParsedSource:
-    """The parsed files of one source.
-
-    Attributes:
-      label: the source as the user named it (a folder, or a corpus name).
-      names: names of the files that parsed, in source order.
-      notes: one int32 array [num_notes, 3] (pitch, onset step, offset step) per parsed file.
-      bad: (name, reason) for every file that was skipped.
-      from_cache: whether this came from the cache without parsing.
-    """
-
-    label: str
-    names: list
-    notes: list
-    bad: list
-    from_cache: bool = False
-    index: list = dataclasses.field(default_factory=list)  # positions of ``names`` in the source
-    bad_index: list = dataclasses.field(default_factory=list)  # positions of ``bad``
 
 
 def content_key(items, fields):
@@ -106,7 +85,7 @@ def _parse_all(items, steps_per_beat, workers, desc, progress):
 
 
 def parse_source(source, steps_per_beat, cache_dir=None, workers=None, progress=True, shard=None):
-    """Returns the ``ParsedSource`` for ``source`` (a ``corpus.Source``), from cache when possible.
+    """Returns the ``ParsedSource`` for ``source`` (a ``types.Source``), from cache when possible.
 
     Args:
       source: the files to parse.

@@ -1,7 +1,8 @@
 """Converters: one per mode, mapping data to tensors and tensors back to files people can use.
 
-A converter serves training (load, tf.data), generation (write MIDI/WAV) and figures, so the run
-directory, export and CLIs never branch on the mode themselves.
+A converter serves training (load, tf.data) and generation (read an example, write MIDI/WAV), so
+the run directory, export and CLIs never branch on the mode themselves. Figures are drawn by
+``mguv.reporting``, not here.
 """
 
 import os
@@ -14,15 +15,12 @@ class SymbolicConverter:
 
     mode = "symbolic"
     extension = ".mid"
-    # Titles of the reconstruction figure: the original, the decoder fed the true history, and the
-    # decoder running free from the posterior mean.
-    reconstruction_titles = ("original", "teacher-forced p", "free-running from mean")
 
     def __init__(self, rep):
         self.rep = rep
 
     def load(self, specs, cache_dir=None, workers=None, progress=True, genre=None):
-        """A ``corpus.Segments`` (x, file_id, files, report) for ``--data`` specs (default: bach)."""
+        """A ``types.Segments`` (x, file_id, files, report) for ``--data`` specs (default: bach)."""
         from mguv.data import corpus
         from mguv.errors import UsageError
 
@@ -47,11 +45,6 @@ class SymbolicConverter:
 
         write_midi(example, self.rep, path)
 
-    def plot_examples(self, examples, path, titles, cols=4):
-        from mguv import plots
-
-        plots.piano_rolls(examples, path, titles, self.rep, cols=cols)
-
     def read_example(self, path):
         """The first non-silent segment of a score file, float32 [steps, pitches]."""
         from mguv.data.parse import parse_file
@@ -73,29 +66,26 @@ class AudioConverter:
 
     mode = "audio"
     extension = ".wav"
-    # The audio decoder is not autoregressive: both columns decode the posterior mean, the second
-    # through generate(), the path the SavedModel exports.
-    reconstruction_titles = ("original", "reconstruction from mean", "same via decode (export path)")
 
     def __init__(self, rep):
         self.rep = rep
 
     def load(self, specs, cache_dir=None, workers=None, progress=True, genre=None):
-        """A ``audio.Clips`` (x [clips, samples], file_id, files, report); no specs renders Bach."""
-        from mguv.data import audio
+        """A ``types.Clips`` (x [clips, samples], file_id, files, report); no specs renders Bach."""
+        from mguv.data import audio_cache
 
-        clips = audio.load_clips(list(specs) or None, self.rep, genre=genre, cache_dir=cache_dir,
-                                 workers=workers, progress=progress)
+        clips = audio_cache.load_clips(list(specs) or None, self.rep, genre=genre, cache_dir=cache_dir,
+                                       workers=workers, progress=progress)
         clips.x = clips.x[..., None]  # [clips, samples, 1]
         return clips
 
     def describe(self, report):
-        from mguv.data import audio
+        from mguv.data import audio_cache
 
-        return audio.describe(report)
+        return audio_cache.describe(report)
 
     def dataset(self, x, batch_size, shuffle=False, seed=0, transpose=0):
-        from mguv.data.audio import make_audio_dataset
+        from mguv.data.pipeline import make_audio_dataset
 
         return make_audio_dataset(np.asarray(x)[..., 0], batch_size, shuffle=shuffle, seed=seed)
 
@@ -109,15 +99,9 @@ class AudioConverter:
             soundfile.write(tmp, np.clip(np.asarray(example).reshape(-1), -1, 1), self.rep.sample_rate,
                             subtype="PCM_16", format="WAV")
 
-    def plot_examples(self, examples, path, titles, cols=4):
-        from mguv import plots
-
-        plots.waveforms_and_spectrograms(np.asarray(examples)[..., 0], self.rep.sample_rate, path, titles,
-                                         cols=cols)
-
     def read_example(self, path):
         """The first clip of an audio file, float32 [samples, 1]."""
-        from mguv.data.audio import decode_file
+        from mguv.data.audio_files import decode_file
         from mguv.errors import UsageError
 
         clips, reason = decode_file(os.path.basename(path), path, None, self.rep)

@@ -10,39 +10,15 @@ A spec is one of:
 Several specs are merged into one corpus (as in MGU-V), keeping per-source counts.
 """
 
-import dataclasses
 import os
 
-import numpy as np
-
-from mguv.data import roll as rolls
 from mguv.data import segment_cache
 from mguv.data.cache import parse_source
 from mguv.data.parse import MIDI_EXTENSIONS, SCORE_EXTENSIONS
+from mguv.data.roll import parse_steps_per_beat
+from mguv.data.segmenting import segment_corpus
+from mguv.data.types import Item, Source
 from mguv.errors import UsageError
-
-
-@dataclasses.dataclass(frozen=True)
-class Item:
-    """One score: a file on disk (``path``) or bytes already in memory (``data``)."""
-
-    name: str
-    path: str = None
-    data: bytes = None
-
-    def read(self):
-        if self.data is not None:
-            return self.data
-        with open(self.path, "rb") as f:
-            return f.read()
-
-
-@dataclasses.dataclass(frozen=True)
-class Source:
-    """A named list of items; ``label`` is how reports refer to it."""
-
-    label: str
-    items: tuple
 
 
 def _bach():
@@ -101,7 +77,7 @@ def _folder(path):
 
 
 def resolve(specs):
-    """Turns ``--data`` specs into ``Source``s; a bad path is a ``UsageError``."""
+    """Turns ``--data`` specs into ``types.Source``s; a bad path is a ``UsageError``."""
     sources = []
     for spec in specs:
         source = _named(spec)
@@ -114,34 +90,15 @@ def resolve(specs):
     return sources
 
 
-@dataclasses.dataclass
-class Segments:
-    """Piano-roll segments of a whole corpus.
-
-    Attributes:
-      x: bool [num_segments, segment_steps, num_pitches].
-      file_id: int [num_segments], index into ``files``.
-      start_step: int [num_segments], where each segment starts in its file.
-      files: (source label, file name) per usable file.
-      report: counts for the user (per-source segments, bad files, notes out of range; with an
-        adaptive step, "adaptive_steps": {step in quarter notes: files}).
-    """
-
-    x: np.ndarray
-    file_id: np.ndarray
-    start_step: np.ndarray
-    files: list
-    report: dict
-
-    def __len__(self):
-        return len(self.x)
-
-
 def load_segments(specs, rep, cache_dir=None, workers=None, progress=True):
     """Resolves, parses (cached) and segments a corpus for representation ``rep``.
 
     The segments are cached as well (``mguv.data.segment_cache``, in ``cache_dir``; "" turns both
     caches off), so a second load reads one file instead of rasterizing every tune again.
+
+    Returns:
+      ``types.Segments``: x bool [num_segments, segment_steps, num_pitches], file ids, start steps,
+      files and the report.
 
     Raises:
       UsageError: a spec is bad, or no file in the whole corpus yields a segment.
@@ -151,37 +108,12 @@ def load_segments(specs, rep, cache_dir=None, workers=None, progress=True):
     cached = segment_cache.load(cached_path)
     if cached is not None:
         return cached
-    x, file_id, start_step, files = [], [], [], []
-    report = {"sources": {}, "bad_files": [], "notes_total": 0, "notes_out_of_range": 0}
-    for source in sources:
-        parsed = parse_source(source, rolls.parse_steps_per_beat(rep), cache_dir=cache_dir,
-                              workers=workers, progress=progress)
-        count = 0
-        for name, notes in zip(parsed.names, parsed.notes):
-            notes, step = rolls.to_rep_grid(notes, rep)
-            if rep.adaptive_step:
-                key = f"{step:g}"
-                report.setdefault("adaptive_steps", {})[key] = report.get("adaptive_steps", {}).get(key, 0) + 1
-            roll, dropped = rolls.notes_to_roll(notes, rep)
-            report["notes_total"] += len(notes)
-            report["notes_out_of_range"] += dropped
-            segs, starts = rolls.segment(roll, rep)
-            if len(segs):
-                x.append(segs)
-                start_step.append(starts)
-                file_id.append(np.full(len(segs), len(files)))
-                files.append((source.label, name))
-                count += len(segs)
-        report["sources"][source.label] = {
-            "files": len(source.items), "parsed": len(parsed.names), "bad": len(parsed.bad),
-            "segments": count, "from_cache": parsed.from_cache,
-        }
-        report["bad_files"] += [{"source": source.label, "file": n, "reason": r} for n, r in parsed.bad]
-    if not x:
+    parsed = (parse_source(source, parse_steps_per_beat(rep), cache_dir=cache_dir, workers=workers,
+                           progress=progress) for source in sources)
+    segments = segment_corpus(sources, parsed, rep)
+    if segments is None:
         raise UsageError(f"--data {' '.join(specs)}: no usable segments (every file was unreadable, "
                          "empty, or silent in the pitch range)")
-    report["segments"] = sum(len(s) for s in x)
-    segments = Segments(np.concatenate(x), np.concatenate(file_id), np.concatenate(start_step), files, report)
     if cached_path:
         segment_cache.save(cached_path, segments)
     return segments

@@ -25,6 +25,7 @@ import os
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
+from mguv.data.types import Item
 from mguv.errors import UsageError
 
 URL = "https://github.com/jukedeck/nottingham-dataset/archive/refs/heads/master.zip"
@@ -191,7 +192,7 @@ def load_items(variant="full", manual_dir=None, data_dir=None):
         served stale data.
 
     Returns:
-      ``mguv.data.corpus.Item``s in file-name order, with ``name`` the file name and ``data`` the
+      ``mguv.data.types.Item``s in file-name order, with ``name`` the file name and ``data`` the
       MIDI file's bytes.
 
     Raises:
@@ -199,8 +200,6 @@ def load_items(variant="full", manual_dir=None, data_dir=None):
       DownloadFailedError: no ``manual_dir``, and the download failed (offline, this can take a
         few minutes: TFDS retries 10 times with backoff).
     """
-    from mguv.data.corpus import Item
-
     if variant not in SUBFOLDERS:
         raise ValueError(f"nottingham: unknown variant {variant!r} (one of {', '.join(SUBFOLDERS)})")
     data_dir = data_dir or default_data_dir()

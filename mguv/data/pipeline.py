@@ -1,4 +1,5 @@
-"""tf.data pipelines over in-memory segments (already parsed and cached by ``mguv.data.cache``)."""
+"""tf.data pipelines over in-memory piano-roll segments (parsed and cached by ``mguv.data.cache``)
+and audio clips (decoded and cached by ``mguv.data.audio_cache``)."""
 
 import numpy as np
 import tensorflow as tf
@@ -53,6 +54,27 @@ def make_dataset(x, batch_size, shuffle=False, seed=0, transpose=0, drop_remaind
         seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
         ds = tf.data.Dataset.zip(ds, seeds).map(
             lambda b, s: random_transpose(b, transpose, s), num_parallel_calls=tf.data.AUTOTUNE)
+    return with_data_sharding(ds.prefetch(tf.data.AUTOTUNE))
+
+
+def make_audio_dataset(x, batch_size, shuffle=False, seed=0, drop_remainder=False):
+    """Batches clips into a ``tf.data.Dataset`` of float32 [batch, clip_samples, 1] in [-1, 1].
+
+    Args:
+      x: float array [num_clips, clip_samples].
+      batch_size: clips per batch.
+      shuffle: reshuffle every epoch (seeded).
+      seed: shuffle seed.
+      drop_remainder: drop a last partial batch.
+    """
+    # The clips are held once as a tensor and batches gathered by index, so shuffling keeps a
+    # buffer of indices instead of a second copy of the audio.
+    clips = tf.constant(np.asarray(x, np.float32))
+    ds = tf.data.Dataset.range(len(x))
+    if shuffle:
+        ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+    ds = ds.batch(batch_size, drop_remainder=drop_remainder)
+    ds = ds.map(lambda i: tf.gather(clips, i)[..., None], num_parallel_calls=tf.data.AUTOTUNE)
     return with_data_sharding(ds.prefetch(tf.data.AUTOTUNE))
 
 

@@ -7,8 +7,9 @@ which on Nottingham is most of an epoch read from the cache. This cache keeps th
 and the corpus report (no pickle).
 
 The key covers each source's parse-cache key (file names and contents, parser version, parse grid),
-the representation, and the source code of the modules that turn notes into segments, so editing
-the corpus, the representation or that code never serves stale segments.
+the representation, and the source code of the modules that turn notes into segments
+(``mguv.data.segmenting`` and ``mguv.data.roll``), so editing the corpus, the representation or
+that code never serves stale segments.
 """
 
 import hashlib
@@ -17,6 +18,9 @@ import os
 
 import numpy as np
 
+from mguv.data import roll, segmenting
+from mguv.data.cache import _cache_key, default_cache_dir
+from mguv.data.types import Segments
 from mguv.io import atomic_path
 
 _CODE_DIGEST = None
@@ -26,10 +30,8 @@ def _code_digest():
     """SHA-1 of the source of the modules whose code decides the segments (read once)."""
     global _CODE_DIGEST
     if _CODE_DIGEST is None:
-        from mguv.data import corpus, roll
-
         digest = hashlib.sha1()
-        for module in (corpus, roll):
+        for module in (segmenting, roll):
             with open(module.__file__, "rb") as f:
                 digest.update(f.read())
         _CODE_DIGEST = digest.hexdigest()
@@ -37,23 +39,21 @@ def _code_digest():
 
 
 def path_for(sources, rep, cache_dir):
-    """Where the segments of ``sources`` (``corpus.Source``s) for ``rep`` are cached; None when
+    """Where the segments of ``sources`` (``types.Source``s) for ``rep`` are cached; None when
     ``cache_dir`` is "" (caching off)."""
-    from mguv.data.cache import _cache_key, default_cache_dir
-    from mguv.data.roll import parse_steps_per_beat
-
     cache_dir = default_cache_dir() if cache_dir is None else cache_dir
     if not cache_dir:
         return None
     digest = hashlib.sha1(rep.to_json().encode())
     digest.update(_code_digest().encode())
+    steps_per_beat = roll.parse_steps_per_beat(rep)
     for source in sources:
-        digest.update(f"\0{source.label}\0{_cache_key(source.items, parse_steps_per_beat(rep))}".encode())
+        digest.update(f"\0{source.label}\0{_cache_key(source.items, steps_per_beat)}".encode())
     return os.path.join(cache_dir, f"segments-{digest.hexdigest()[:20]}.npz")
 
 
 def save(path, segments):
-    """Writes a ``corpus.Segments`` to ``path`` atomically."""
+    """Writes a ``types.Segments`` to ``path`` atomically."""
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as f:
             np.savez_compressed(
@@ -69,10 +69,8 @@ def save(path, segments):
 
 
 def load(path):
-    """The ``corpus.Segments`` cached at ``path`` (every source marked ``from_cache``), or None when
+    """The ``types.Segments`` cached at ``path`` (every source marked ``from_cache``), or None when
     there is none or it is unreadable (it is then rebuilt)."""
-    from mguv.data.corpus import Segments
-
     if not path or not os.path.exists(path):
         return None
     try:

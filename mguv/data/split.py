@@ -9,7 +9,7 @@ def train_val_indices(segments, val_fraction=0.15, by="file", seed=0):
     """Splits segment indices into (train, val), both sorted int arrays.
 
     Args:
-      segments: a ``corpus.Segments``.
+      segments: a ``types.Segments`` or ``types.Clips`` (anything with ``files`` and ``file_id``).
       val_fraction: fraction held out (0.15 is the paper's 85:15).
       by: "file" keeps every segment of a file on one side, so no validation tune is seen in
         training; "segment" is the paper's random segment split.

@@ -1,15 +1,10 @@
-"""Models, one module per family.
+"""Models, one module per family, on one contract (``base.MusicModel``: what a model offers, and
+the one train step driven by a dict of named per-example loss terms).
 
-VAEs share ``vae.VAE`` (the ELBO) and differ in their encoder/decoder parts: ``lstm`` (lstm_vae),
-``hier`` (hier_vae: a conductor wrapping an LSTM decoder), ``conv`` (the audio VAEs).
-
-The other families of the Bach study are models of their own, each with its ``train_step``:
-``autoregressive`` (lstm), ``attention_lstm`` (lstm_attention), ``vq`` + ``code_prior`` (vq_vae)
-and ``wgan``. The training pipeline, export and generation use what a model offers:
-  sample_input = "num" and sample(num, temperature, seed) -> (probs, roll): no continuous latent
-      (lstm, lstm_attention, vq_vae); otherwise latent_shape and, for a VAE, decoder.generate(z,
-      noise, temperature), for a GAN generate(z, noise, temperature)
-  reconstructions(x) -> (teacher-forced, free-running) and reconstruction_titles: the run's figure
-  monitor = None: no epoch is picked by validation loss (GANs)
-  prior: a second stage fitted after the first (vq_vae; see mguv.training.prior)
+VAEs share ``vae.VAE`` (the ELBO) and differ in their encoder/decoder parts: ``lstm_vae``,
+``hier_vae`` (a conductor wrapping an LSTM decoder), ``conv_vae`` and ``conv_vae_paper`` (audio).
+The other families of the Bach study are models of their own on the same base: ``lstm`` (next-step
+LSTM; ``NextStepModel`` is shared with ``lstm_attention``), ``vq_vae`` (+ ``code_prior``, its
+second stage) and ``wgan``. ``losses`` holds the likelihoods they share, ``metrics`` the streaming
+metrics, ``sampling`` the in-graph samplers, ``saving`` loads a saved model.
 """

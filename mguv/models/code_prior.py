@@ -9,11 +9,12 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from mguv.models.base import Losses, MusicModel
 from mguv.models.sampling import categorical_step, step_seed
 
 
 @keras.saving.register_keras_serializable(package="mguv")
-class CodePrior(keras.Model):
+class CodePrior(MusicModel):
     """Embedding -> stacked LSTMs -> code logits, over int32 code sequences [batch, length].
 
     The input at position t is the code at t-1 (a start token, index ``codebook_size``, at t=0).
@@ -31,7 +32,8 @@ class CodePrior(keras.Model):
 
     def __init__(self, codebook_size, length, units=256, num_layers=2, dropout=0.1, top_k=0, seed=None,
                  **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(loss_names=("loss", "nll"),
+                         output_metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")], **kwargs)
         self.codebook_size, self.length = int(codebook_size), int(length)
         self.units, self.num_layers, self.dropout = int(units), int(num_layers), float(dropout)
         self.top_k, self.seed = int(top_k), seed
@@ -40,8 +42,6 @@ class CodePrior(keras.Model):
                      for i in range(self.num_layers)]
         self.drop = keras.layers.Dropout(self.dropout, seed=seed)
         self.out = keras.layers.Dense(self.codebook_size, name="logits")
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in ("loss", "nll")}
-        self.accuracy = keras.metrics.SparseCategoricalAccuracy(name="accuracy")
 
     def build(self, input_shape):
         """input_shape: [batch, length]."""
@@ -61,30 +61,11 @@ class CodePrior(keras.Model):
         ce = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=ops.cast(codes, "int32"), logits=logits)
         return ops.sum(ce, axis=1)
 
-    def _update_metrics(self, codes, nll, logits):
-        self.trackers["loss"].update_state(nll)
-        self.trackers["nll"].update_state(nll)
-        self.accuracy.update_state(codes, logits)
-        return {m.name: m.result() for m in self.metrics}
-
-    def train_step(self, data):
-        codes = data[0] if isinstance(data, tuple) else data
-        with tf.GradientTape() as tape:
-            logits = self(codes, training=True)
-            nll = self.nll(codes, logits)
-            loss = tf.nn.compute_average_loss(nll)
-        grads = tape.gradient(loss, self.trainable_weights)
-        self.optimizer.apply(grads, self.trainable_weights)
-        return self._update_metrics(codes, nll, logits)
-
-    def test_step(self, data):
-        codes = data[0] if isinstance(data, tuple) else data
-        logits = self(codes, training=False)
-        return self._update_metrics(codes, self.nll(codes, logits), logits)
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values()) + [self.accuracy]
+    def loss_terms(self, codes, training):
+        """Exact NLL of each code sequence [batch] in nats; the prediction is the logits."""
+        logits = self(codes, training=training)
+        nll = self.nll(codes, logits)
+        return Losses({"loss": nll, "nll": nll}, logits)
 
     def generate(self, num, temperature=1.0, seed=(0, 0)):
         """Draws code sequences in the graph: int32 [num, length]. Temperature 0 is greedy."""

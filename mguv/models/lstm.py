@@ -1,8 +1,7 @@
 """Autoregressive next-step models over piano-roll steps: the Bach study's LSTM baselines.
 
-``NextStepModel`` is what they share: a subclassed ``keras.Model`` whose ``train_step`` and
-``test_step`` minimise the negative log-likelihood of each step given the steps before it
-(teacher forcing, the input at step t is the roll at step t-1, zeros at t=0), and a ``sample``
+``NextStepModel`` is what they share: a ``MusicModel`` (``mguv.models.base``) whose loss is the
+negative log-likelihood of each step given the steps before it (teacher forcing, the input at step t is the roll at step t-1, zeros at t=0), and a ``sample``
 loop that feeds its own draws back (temperature and top-k: see ``mguv.models.sampling``).
 ``NextStepLstm`` (family ``lstm``) is here; ``AttentionLstm`` (``lstm_attention``) has its own
 module.
@@ -19,6 +18,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from mguv.models.base import Losses, MusicModel
 from mguv.models.losses import bernoulli_nll
 from mguv.models.metrics import NoteScore
 from mguv.models.sampling import bernoulli_step, step_seed
@@ -29,7 +29,7 @@ def shift_right(x):
     return ops.pad(x[:, :-1], [[0, 0], [1, 0], [0, 0]])
 
 
-class NextStepModel(keras.Model):
+class NextStepModel(MusicModel):
     """Shared training and sampling of the next-step models (see the module docstring).
 
     Metrics: ``loss`` and ``nll`` (nats per segment; they are the same number), and note
@@ -42,15 +42,13 @@ class NextStepModel(keras.Model):
       seed: seeds dropout; sampling takes explicit seeds.
     """
 
-    sample_input = "num"  # no latent: a SavedModel samples from a count (see mguv.export)
     reconstruction_titles = ("original", "teacher-forced next-step p", "continuation of the first half")
 
     def __init__(self, steps, num_pitches, top_k=0, seed=None, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(loss_names=("loss", "nll"),
+                         output_metrics=[NoteScore("precision"), NoteScore("recall"), NoteScore("f1")], **kwargs)
         self.steps, self.num_pitches = int(steps), int(num_pitches)
         self.top_k, self.seed = int(top_k), seed
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in ("loss", "nll")}
-        self.output_metrics_list = [NoteScore("precision"), NoteScore("recall"), NoteScore("f1")]
 
     def build(self, input_shape):
         """input_shape: [batch, steps, pitches]. One teacher-forced pass creates every weight."""
@@ -60,32 +58,11 @@ class NextStepModel(keras.Model):
         return self.teacher_outputs(x, training=training)
 
     # -- training -------------------------------------------------------------------------------
-    def _update_metrics(self, x, nll, outputs):
-        self.trackers["loss"].update_state(nll)
-        self.trackers["nll"].update_state(nll)
-        prediction = self.prediction(outputs)
-        for metric in self.output_metrics_list:
-            metric.update_state(x, prediction)
-        return {m.name: m.result() for m in self.metrics}
-
-    def train_step(self, data):
-        x = data[0] if isinstance(data, tuple) else data
-        with tf.GradientTape() as tape:
-            outputs = self(x, training=True)
-            nll = self.nll(x, outputs)
-            loss = tf.nn.compute_average_loss(nll)  # sum / global batch: right under tf.distribute
-        grads = tape.gradient(loss, self.trainable_weights)
-        self.optimizer.apply(grads, self.trainable_weights)
-        return self._update_metrics(x, nll, outputs)
-
-    def test_step(self, data):
-        x = data[0] if isinstance(data, tuple) else data
-        outputs = self(x, training=False)
-        return self._update_metrics(x, self.nll(x, outputs), outputs)
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values()) + list(self.output_metrics_list)
+    def loss_terms(self, x, training):
+        """The exact negative log-likelihood of each segment [batch] in nats ("loss" and "nll")."""
+        outputs = self(x, training=training)
+        nll = self.nll(x, outputs)
+        return Losses({"loss": nll, "nll": nll}, self.prediction(outputs))
 
     # -- generation -----------------------------------------------------------------------------
     def sample(self, num, temperature=1.0, seed=(0, 0), prime=None, prime_steps=0):

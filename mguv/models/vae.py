@@ -1,5 +1,6 @@
-"""The one VAE base: posterior head, reparameterization, KL, beta annealing, free bits, the ELBO
-in ``train_step``/``test_step``. Model families plug in an encoder and a decoder part.
+"""The one VAE base: posterior head, reparameterization, KL, beta annealing, free bits, and the
+ELBO as the loss terms of the shared train step (``mguv.models.base``). Model families plug in an
+encoder and a decoder part.
 
 Part interface:
   encoder(x, training) -> features [batch, features] or a sequence [batch, frames, features];
@@ -11,25 +12,19 @@ Part interface:
       "nll") are tracked as metrics
   decoder.prediction(outputs) -> what the output metrics compare to x (e.g. probabilities)
   decoder.output_metrics() -> new keras metrics with update_state(x, prediction)
-  decoder.generate(z, ...) -> free-running output (used by export/generation, not here)
+  decoder.generate(z, noise, temperature) -> (probs, roll) running free (sampling and export)
 """
 
 import keras
 import tensorflow as tf
 from keras import ops
 
+from mguv.models.base import Losses, MusicModel
 from mguv.models.losses import gaussian_kl
 
 
-def _multi_worker():
-    """True inside a MultiWorkerMirroredStrategy that spans several workers."""
-    strategy = tf.distribute.get_strategy()
-    return (isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
-            and strategy.extended._in_multi_worker_mode())
-
-
 @keras.saving.register_keras_serializable(package="mguv")
-class VAE(keras.Model):
+class VAE(MusicModel):
     """A VAE with pluggable parts, trained with ``fit()``.
 
     Loss per example (nats): recon + beta * max(KL - free_bits, 0), averaged over the global batch.
@@ -46,9 +41,12 @@ class VAE(keras.Model):
       seed: seed of the reparameterization noise.
     """
 
+    encodes = True
+
     def __init__(self, encoder, decoder, latent_dim, beta=1.0, beta_warmup_steps=0, free_bits=0.0,
                  seed=None, **kwargs):
-        super().__init__(**kwargs)
+        names = ("loss", "recon", "kl", "beta") + tuple(decoder.extra_loss_terms)
+        super().__init__(loss_names=names, output_metrics=decoder.output_metrics(), **kwargs)
         self.encoder = encoder
         self.decoder = decoder
         self.latent_dim = int(latent_dim)
@@ -58,9 +56,6 @@ class VAE(keras.Model):
         self.seed = seed
         self.posterior = keras.layers.Dense(2 * self.latent_dim, name="posterior")
         self.seed_generator = keras.random.SeedGenerator(seed)
-        names = ("loss", "recon", "kl", "beta") + tuple(decoder.extra_loss_terms)
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
-        self.output_metrics_list = decoder.output_metrics()
 
     def build(self, input_shape):
         """input_shape: the data shape, e.g. [batch, steps, pitches]."""
@@ -72,6 +67,7 @@ class VAE(keras.Model):
         if not self.decoder.built:
             self.decoder.build(features[:-1] + (self.latent_dim,), input_shape)
         self.latent_shape = features[1:-1] + (self.latent_dim,)
+        self.example_shape = tuple(input_shape[1:])
 
     # -- the model ------------------------------------------------------------------------------
     def encode(self, x, training=False):
@@ -122,15 +118,9 @@ class VAE(keras.Model):
         step = ops.cast(self.optimizer.iterations, "float32")
         return self.beta * ops.minimum(1.0, step / float(self.beta_warmup_steps))
 
-    def elbo_terms(self, x, training):
-        """Returns (terms, outputs, scaled_loss).
-
-        ``terms`` are per-example values [batch] in nats (loss, recon, kl, ...) plus the scalar beta,
-        for the metrics: Mean trackers fed per-example values weight every example equally and
-        stay finite when a replica's share of a last, partial batch is empty.
-        ``scaled_loss`` is the per-example loss summed and divided by the *global* batch size,
-        which is what the gradient needs when replicas' gradients are summed.
-        """
+    def loss_terms(self, x, training):
+        """The ELBO's terms: per-example values [batch] in nats (loss, recon, kl and the decoder's
+        extra terms) plus the scalar beta; the prediction is the decoder's (e.g. probabilities)."""
         mean, logvar = self.encode(x, training=training)
         z = mean + ops.exp(0.5 * logvar) * self._replica_noise(mean)
         outputs = self.decoder(z, x, training=training)
@@ -138,39 +128,21 @@ class VAE(keras.Model):
         kl = ops.sum(ops.reshape(gaussian_kl(mean, logvar), (ops.shape(mean)[0], -1)), axis=-1)
         kl_cost = ops.maximum(kl - self.free_bits, 0.0)
         beta = self.current_beta()
-        per_example = recon_terms["recon"] + beta * kl_cost
-        terms = {"loss": per_example, "kl": kl, "beta": beta, **recon_terms}
-        return terms, outputs, tf.nn.compute_average_loss(per_example)
+        terms = {"loss": recon_terms["recon"] + beta * kl_cost, "kl": kl, "beta": beta, **recon_terms}
+        return Losses(terms, self.decoder.prediction(outputs))
 
-    def _update_metrics(self, x, terms, outputs):
-        for name, value in terms.items():
-            self.trackers[name].update_state(value)
-        prediction = self.decoder.prediction(outputs)
-        for metric in self.output_metrics_list:
-            metric.update_state(x, prediction)
-        results = {m.name: m.result() for m in self.metrics}
-        if _multi_worker():
-            # Keras reduces step outputs across workers with reduce("MEAN", axis=0), which needs a
-            # batch axis: give each scalar one (the mean over workers comes back as a scalar).
-            results = {k: ops.reshape(v, (1,)) for k, v in results.items()}
-        return results
+    # -- what the model offers ------------------------------------------------------------------
+    def generate(self, z, noise=None, temperature=1.0):
+        """The decoder running free from z (see ``MusicModel.generate``)."""
+        return self.decoder.generate(z, noise=noise, temperature=temperature)
 
-    def train_step(self, data):
-        x = data[0] if isinstance(data, tuple) else data
-        with tf.GradientTape() as tape:
-            terms, outputs, scaled_loss = self.elbo_terms(x, training=True)
-        grads = tape.gradient(scaled_loss, self.trainable_weights)
-        self.optimizer.apply(grads, self.trainable_weights)
-        return self._update_metrics(x, terms, outputs)
-
-    def test_step(self, data):
-        x = data[0] if isinstance(data, tuple) else data
-        terms, outputs, _ = self.elbo_terms(x, training=False)
-        return self._update_metrics(x, terms, outputs)
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values()) + list(self.output_metrics_list)
+    def reconstructions(self, x):
+        """(teacher-forced prediction from the posterior mean, free-running greedy decoding of the
+        mean), each [n, *example]."""
+        teacher = self.decoder.prediction(self(x, training=False))
+        mean, _ = self.encode(x)
+        _, free = self.decoder.generate(mean)
+        return teacher, free
 
     # -- serialization --------------------------------------------------------------------------
     def get_config(self):

@@ -17,6 +17,7 @@ import tensorflow as tf
 from keras import ops
 
 from mguv.models.losses import bernoulli_nll
+from mguv.models.base import Losses, MusicModel
 from mguv.models.code_prior import CodePrior
 from mguv.models.metrics import NoteScore
 
@@ -127,7 +128,7 @@ class PatternMlp(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="mguv")
-class VQVAE(keras.Model):
+class VQVAE(MusicModel):
     """VQ-VAE over ``pattern_steps``-step patterns with an EMA codebook, plus its code prior.
 
     Loss per example (nats): weighted BCE of the reconstruction ("recon"; "nll" is the plain
@@ -145,13 +146,14 @@ class VQVAE(keras.Model):
       seed: seeds the codebook and its re-initialisation.
     """
 
-    sample_input = "num"  # a SavedModel samples from a count: codes come from the prior
+    has_prior_stage = True  # stage two fits self.prior on the codes (mguv.training.prior)
     reconstruction_titles = ("original", "decoded from its codes p", "decoded roll")
 
     def __init__(self, steps, num_pitches, pattern_steps=4, codebook_size=64, code_dim=64, hidden_units=256,
                  decay=0.99, commitment=0.25, dead_code_threshold=0.1, pos_weight=1.0, prior_units=256,
                  prior_layers=2, prior_dropout=0.1, top_k=0, seed=None, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(loss_names=("loss", "recon", "nll", "commitment", "perplexity", "usage", "dead_codes"),
+                         output_metrics=[NoteScore("precision"), NoteScore("recall"), NoteScore("f1")], **kwargs)
         if steps % pattern_steps:
             raise ValueError(f"pattern_steps {pattern_steps} must divide the segment's {steps} steps")
         self.steps, self.num_pitches, self.pattern_steps = int(steps), int(num_pitches), int(pattern_steps)
@@ -167,9 +169,6 @@ class VQVAE(keras.Model):
         self.decoder = PatternMlp(self.hidden_units, self.pattern_steps * self.num_pitches, name="decoder")
         self.prior = CodePrior(self.codebook_size, self.patterns, self.prior_units, self.prior_layers,
                                self.prior_dropout, self.top_k, seed=seed, name="prior")
-        names = ("loss", "recon", "nll", "commitment", "perplexity", "usage", "dead_codes")
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
-        self.output_metrics_list = [NoteScore("precision"), NoteScore("recall"), NoteScore("f1")]
 
     @property
     def codes_shape(self):
@@ -181,7 +180,7 @@ class VQVAE(keras.Model):
         self.prior.build((None, self.patterns))
 
     @property
-    def autoencoder_weights(self):
+    def optimized_weights(self):
         """What stage one trains: the encoder and decoder (the codebook follows EMAs, and the
         prior is stage two)."""
         return self.encoder.trainable_weights + self.decoder.trainable_weights
@@ -189,7 +188,7 @@ class VQVAE(keras.Model):
     def compile(self, optimizer="adam", **kwargs):
         super().compile(optimizer=optimizer, **kwargs)
         if self.built:
-            self.optimizer.build(self.autoencoder_weights)
+            self.optimizer.build(self.optimized_weights)
 
     def compile_from_config(self, config):
         """Recompiles a model loaded from a .keras file (Keras skips a custom ``compile`` otherwise)."""
@@ -219,45 +218,23 @@ class VQVAE(keras.Model):
         return self._decode(quantized)
 
     # -- training -------------------------------------------------------------------------------
-    def _terms(self, x):
+    def loss_terms(self, x, training):
+        """Weighted BCE ("recon"), plain Bernoulli NLL and commitment, per example [batch] in nats,
+        and the batch's codebook perplexity and usage; the prediction is note probabilities."""
         e = self._encode(x)
         quantized, codes = self.quantizer(e)
         logits = self._decode(quantized)
-        nll = bernoulli_nll(x, logits)
         recon = bernoulli_nll(x, logits, self.pos_weight)
         commitment = self.commitment * ops.sum((e - ops.stop_gradient(self.quantizer.lookup(codes))) ** 2,
                                                axis=(1, 2))
-        return {"loss": recon + commitment, "recon": recon, "nll": nll, "commitment": commitment}, e, codes, logits
-
-    def _update_metrics(self, x, terms, codes, logits, dead=None):
         perplexity, usage = self.quantizer.statistics(codes)
-        values = {**terms, "perplexity": perplexity, "usage": usage}
-        if dead is not None:
-            values["dead_codes"] = dead
-        for name, value in values.items():
-            self.trackers[name].update_state(value)
-        for metric in self.output_metrics_list:
-            metric.update_state(x, ops.sigmoid(logits))
-        return {m.name: m.result() for m in self.metrics if m.name in values or m in self.output_metrics_list}
+        terms = {"loss": recon + commitment, "recon": recon, "nll": bernoulli_nll(x, logits),
+                 "commitment": commitment, "perplexity": perplexity, "usage": usage}
+        return Losses(terms, ops.sigmoid(logits), (e, codes))
 
-    def train_step(self, data):
-        x = data[0] if isinstance(data, tuple) else data
-        weights = self.autoencoder_weights
-        with tf.GradientTape() as tape:
-            terms, e, codes, logits = self._terms(x)
-            loss = tf.nn.compute_average_loss(terms["loss"])
-        self.optimizer.apply(tape.gradient(loss, weights), weights)
-        dead = self.quantizer.update(e, codes)
-        return self._update_metrics(x, terms, codes, logits, dead)
-
-    def test_step(self, data):
-        x = data[0] if isinstance(data, tuple) else data
-        terms, _, codes, logits = self._terms(x)
-        return self._update_metrics(x, terms, codes, logits)
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values()) + list(self.output_metrics_list)
+    def after_update(self, state):
+        """The codebook's EMA step on the batch's encoder outputs and codes (training only)."""
+        return {"dead_codes": self.quantizer.update(*state)}
 
     # -- generation -----------------------------------------------------------------------------
     def sample(self, num, temperature=1.0, seed=(0, 0)):
@@ -272,6 +249,17 @@ class VQVAE(keras.Model):
         """For the run's figure: (probabilities decoded from x's codes, the same thresholded)."""
         probs = self.decode_codes(self.encode_codes(x))
         return probs, ops.cast(probs > 0.5, "float32")
+
+    def export_endpoints(self, rep):
+        """sample(num, ...) as for every family without a latent, plus encode(x) -> {"codes": int32
+        [None, patterns]} and decode(codes) -> probabilities [None, steps, pitches]."""
+        endpoints, info = super().export_endpoints(rep)
+        codes = list(self.codes_shape)
+        endpoints += [
+            ("encode", lambda x: {"codes": self.encode_codes(x)}, [tf.TensorSpec([None] + list(rep.shape), tf.float32)]),
+            ("decode", self.decode_codes, [tf.TensorSpec([None] + codes, tf.int32)]),
+        ]
+        return endpoints, {**info, "codes_shape": codes, "codebook_size": self.codebook_size}
 
     def get_config(self):
         return {**super().get_config(), "steps": self.steps, "num_pitches": self.num_pitches,

@@ -17,6 +17,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from mguv.models.base import Losses, MusicModel, features
 from mguv.models.sampling import probability_logits
 
 
@@ -80,7 +81,7 @@ class SequenceCritic(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="mguv")
-class WGAN(keras.Model):
+class WGAN(MusicModel):
     """Generator + critic trained with the Wasserstein loss (see the module docstring).
 
     Metrics: ``loss`` is the critic's Wasserstein estimate mean D(real) - mean D(fake) (on
@@ -104,7 +105,7 @@ class WGAN(keras.Model):
 
     def __init__(self, steps, num_pitches, latent_dim=64, generator_units=256, critic_units=128, num_heads=4,
                  n_critic=5, clip_value=0.01, gp=0.0, critic_learning_rate=2e-4, seed=None, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(loss_names=("loss", "critic_loss", "generator_loss", "gradient_penalty"), **kwargs)
         self.steps, self.num_pitches, self.latent_dim = int(steps), int(num_pitches), int(latent_dim)
         self.generator_units, self.critic_units, self.num_heads = int(generator_units), int(critic_units), int(num_heads)
         self.n_critic, self.clip_value, self.gp = int(n_critic), float(clip_value), float(gp)
@@ -113,12 +114,18 @@ class WGAN(keras.Model):
                                            name="generator")
         self.critic = SequenceCritic(self.critic_units, self.num_heads, name="critic")
         self.seed_generator = keras.random.SeedGenerator(seed)
-        names = ("loss", "critic_loss", "generator_loss", "gradient_penalty")
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
 
     @property
     def latent_shape(self):
         return (self.latent_dim,)
+
+    @property
+    def example_shape(self):
+        return (self.steps, self.num_pitches)
+
+    def call_input_shape(self, rep):
+        """The generator's input: z [None, latent_dim]."""
+        return (None, self.latent_dim)
 
     def build(self, input_shape):
         """input_shape: z's [batch, latent] (what ``call`` takes)."""
@@ -158,7 +165,9 @@ class WGAN(keras.Model):
         return ops.mean(ops.square(norm - 1.0))
 
     def train_step(self, data):
-        real = data[0] if isinstance(data, tuple) else data
+        """Two optimizers: ``n_critic`` critic steps, then one generator step (the one family that
+        writes its own step; its metrics go through ``update_metrics`` like every other's)."""
+        real = features(data)
         batch = ops.shape(real)[0]
         critic_weights = self.critic.trainable_weights
 
@@ -183,25 +192,18 @@ class WGAN(keras.Model):
         with tf.GradientTape() as tape:
             generator_loss = -ops.mean(self.critic(self.generator(self._noise(batch), training=True), training=True))
         self.optimizer.apply(tape.gradient(generator_loss, generator_weights), generator_weights)
-        return self._update_metrics(distance, critic_loss, generator_loss, penalty)
+        return self.update_metrics(real, {"loss": distance, "critic_loss": critic_loss,
+                                          "generator_loss": generator_loss, "gradient_penalty": penalty})
 
-    def test_step(self, data):
-        real = data[0] if isinstance(data, tuple) else data
+    def loss_terms(self, real, training):
+        """Validation terms (batch scalars) with a fixed z: the Wasserstein estimate ("loss"), the
+        critic's and the generator's losses, and no penalty."""
         batch = ops.shape(real)[0]
         z = tf.random.stateless_normal(tf.stack([batch, self.latent_dim]), seed=[self.seed or 0, 1])
         fake_score = ops.mean(self.critic(self.generator(z)))
         distance = ops.mean(self.critic(real)) - fake_score
-        return self._update_metrics(distance, -distance, -fake_score, ops.zeros(()))
-
-    def _update_metrics(self, distance, critic_loss, generator_loss, penalty):
-        for name, value in (("loss", distance), ("critic_loss", critic_loss),
-                            ("generator_loss", generator_loss), ("gradient_penalty", penalty)):
-            self.trackers[name].update_state(value)
-        return {m.name: m.result() for m in self.metrics}
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
+        return Losses({"loss": distance, "critic_loss": -distance, "generator_loss": -fake_score,
+                       "gradient_penalty": ops.zeros(())})
 
     # -- generation -----------------------------------------------------------------------------
     def generate(self, z, noise=None, temperature=1.0):

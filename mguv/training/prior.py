@@ -22,22 +22,22 @@ def encode_all(model, x, batch_size=ENCODE_BATCH):
     return np.concatenate(parts) if parts else np.zeros((0,) + tuple(model.codes_shape), np.int32)
 
 
-def train_prior(model, config, train_x, val_x, root, strategy, callbacks=(), verbose=2):
-    """Trains ``model.prior`` on the codes of ``train_x`` (validated on ``val_x``); keeps its best
-    weights. Returns its validation metrics, prefixed ``prior_`` (e.g. ``prior_nll``, nats per
+def train_prior(model, config, train_x, val_x, paths, strategy, callbacks=(), verbose=2):
+    """Trains ``model.prior`` on the codes of ``train_x`` (validated on ``val_x``) into
+    ``paths.prior`` (``paths``: the run's ``RunPaths``); keeps its best weights. Returns its validation metrics, prefixed ``prior_`` (e.g. ``prior_nll``, nats per
     segment), and ``prior_epochs``, the epochs it ran."""
     import keras
     import tensorflow as tf
 
+    from mguv import plots
+    from mguv.cli import log
     from mguv.data.pipeline import with_data_sharding
     from mguv.io import atomic_path
     from mguv.training.callbacks import BestWeights
-    from mguv.training.run import log
 
     m, t = config.model, config.train
-    folder = os.path.join(root, "prior")
-    best = os.path.join(folder, "checkpoints", "best.weights.h5")
-    history, backup = os.path.join(folder, "history.csv"), os.path.join(folder, "backup")
+    stage = paths.prior
+    best, history, backup = stage.best_weights, stage.history, stage.backup
     if not os.path.isdir(backup):  # a fresh stage two (not a resumed one) starts a fresh log
         for path in (history, best):
             if os.path.exists(path):
@@ -67,12 +67,10 @@ def train_prior(model, config, train_x, val_x, root, strategy, callbacks=(), ver
               ])
     if os.path.exists(best):
         prior.load_weights(best)
-    from mguv import plots
-
-    plots.loss_curves(plots.read_history(history), os.path.join(root, "plots", "prior_loss.png"),
+    plots.loss_curves(plots.read_history(history), os.path.join(paths.plots, "prior_loss.png"),
                       terms=("loss",))
     shutil.rmtree(backup, ignore_errors=True)
-    with atomic_path(os.path.join(folder, "model.keras")) as tmp:
+    with atomic_path(stage.model) as tmp:
         prior.save(tmp)
     val = prior.evaluate(dataset(val_codes, False), verbose=0, return_dict=True)
     return {**{f"prior_{k}": float(v) for k, v in val.items()}, "prior_epochs": len(fitted.history.get("loss", []))}

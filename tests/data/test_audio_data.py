@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from mguv.data import audio
+from mguv.data import audio_cache, audio_files, audio_render
 from mguv.data.split import train_val_indices
 from mguv.errors import UsageError
 from mguv.representation import AudioClip
@@ -26,8 +26,8 @@ def write_sine(path, seconds=1.0, freq=440.0, sr=22050, amplitude=0.5, channels=
 
 
 def load(specs, tmp_path, rep=REP, **kw):
-    return audio.load_clips([str(s) for s in specs], rep, cache_dir=str(tmp_path / "cache"),
-                            workers=1, progress=False, **kw)
+    return audio_cache.load_clips([str(s) for s in specs], rep, cache_dir=str(tmp_path / "cache"),
+                                  workers=1, progress=False, **kw)
 
 
 def dominant_hz(clip, sr):
@@ -37,25 +37,25 @@ def dominant_hz(clip, sr):
 
 def test_stereo_wav_becomes_one_mono_peak_normalized_clip(tmp_path):
     path = write_sine(tmp_path / "a.wav", seconds=1.0, freq=440.0, sr=22050, channels=2)
-    clips, reason = audio.decode_file("a.wav", str(path), None, REP)
+    clips, reason = audio_files.decode_file("a.wav", str(path), None, REP)
     assert reason is None and clips.shape == (1, 3000) and clips.dtype == np.float32
     assert np.max(np.abs(clips)) == pytest.approx(0.95, abs=1e-5)
     assert dominant_hz(clips[0], 3000) == pytest.approx(440.0, abs=2.0)
-    from_bytes, _ = audio.decode_file("a.wav", None, path.read_bytes(), REP)
+    from_bytes, _ = audio_files.decode_file("a.wav", None, path.read_bytes(), REP)
     np.testing.assert_array_equal(clips, from_bytes)
 
 
 def test_short_files_are_zero_padded_and_long_ones_give_several_clips(tmp_path):
     rep = AudioClip(sample_rate=3000, clip_samples=1000, clips_per_file=3)
     short = write_sine(tmp_path / "short.wav", seconds=0.2)  # 600 samples at 3 kHz
-    clips, _ = audio.decode_file("short.wav", str(short), None, rep)
+    clips, _ = audio_files.decode_file("short.wav", str(short), None, rep)
     assert clips.shape == (1, 1000)
     assert np.all(clips[0, 620:] == 0) and np.max(np.abs(clips[0, :580])) > 0.9
     long = write_sine(tmp_path / "long.wav", seconds=2.5)  # 7500 samples: only 3 clips wanted
-    clips, _ = audio.decode_file("long.wav", str(long), None, rep)
+    clips, _ = audio_files.decode_file("long.wav", str(long), None, rep)
     assert clips.shape == (3, 1000) and np.all(np.max(np.abs(clips), axis=1) > 0.9)
     middle = write_sine(tmp_path / "middle.wav", seconds=0.8)  # 2400 samples: 2 full + 1 padded
-    clips, _ = audio.decode_file("middle.wav", str(middle), None, rep)
+    clips, _ = audio_files.decode_file("middle.wav", str(middle), None, rep)
     assert clips.shape == (3, 1000) and np.all(clips[2, 420:] == 0)
 
 
@@ -65,25 +65,25 @@ def test_silent_clips_are_dropped_and_silent_files_rejected(tmp_path):
     wave = np.zeros(3000)
     wave[1000:2000] = 0.5 * np.sin(2 * np.pi * 300 * np.arange(1000) / sr)
     soundfile.write(str(tmp_path / "gap.wav"), wave, sr)
-    clips, _ = audio.decode_file("gap.wav", str(tmp_path / "gap.wav"), None, rep)
+    clips, _ = audio_files.decode_file("gap.wav", str(tmp_path / "gap.wav"), None, rep)
     assert clips.shape == (1, 1000)
     soundfile.write(str(tmp_path / "silent.wav"), np.zeros(3000), sr)
-    clips, reason = audio.decode_file("silent.wav", str(tmp_path / "silent.wav"), None, rep)
+    clips, reason = audio_files.decode_file("silent.wav", str(tmp_path / "silent.wav"), None, rep)
     assert clips is None and "silent" in reason
 
 
 def test_rms_and_no_normalization(tmp_path):
     path = write_sine(tmp_path / "a.wav", amplitude=0.5)
     rms_rep = AudioClip(sample_rate=3000, clip_samples=3000, normalization="rms")
-    clips, _ = audio.decode_file("a.wav", str(path), None, rms_rep)
+    clips, _ = audio_files.decode_file("a.wav", str(path), None, rms_rep)
     assert np.sqrt(np.mean(clips ** 2)) == pytest.approx(0.1, rel=1e-3)
-    raw, _ = audio.decode_file("a.wav", str(path), None, AudioClip(3000, 3000, normalization="none"))
+    raw, _ = audio_files.decode_file("a.wav", str(path), None, AudioClip(3000, 3000, normalization="none"))
     assert np.max(np.abs(raw)) == pytest.approx(0.5, abs=0.01)
     # A loud spike next to quiet audio: scaling to RMS 0.1 would exceed full scale, so it is clipped.
     spike = np.full(3000, 0.001)
     spike[100] = 0.9
     soundfile.write(str(tmp_path / "spike.wav"), spike, 3000, subtype="FLOAT")
-    clips, _ = audio.decode_file("spike.wav", str(tmp_path / "spike.wav"), None, rms_rep)
+    clips, _ = audio_files.decode_file("spike.wav", str(tmp_path / "spike.wav"), None, rms_rep)
     assert np.max(np.abs(clips)) == pytest.approx(1.0)
 
 
@@ -98,26 +98,26 @@ def test_bad_files_are_skipped_and_counted(tmp_path):
     assert report == {"files": 4, "decoded": 1, "bad": 3, "clips": 1, "from_cache": False}
     assert {b["file"] for b in clips.report["bad_files"]} == {"empty.wav", "text.wav", "truncated.wav"}
     assert all(b["reason"] for b in clips.report["bad_files"])
-    assert "3 skipped" in audio.describe(clips.report)
+    assert "3 skipped" in audio_cache.describe(clips.report)
 
 
 def test_a_wav_cut_inside_its_data_keeps_what_is_there(tmp_path):
     good = write_sine(tmp_path / "good.wav", seconds=1.0, channels=1)
     data = good.read_bytes()
     (tmp_path / "cut.wav").write_bytes(data[: 44 + (len(data) - 44) // 2])
-    clips, reason = audio.decode_file("cut.wav", str(tmp_path / "cut.wav"), None, REP)
+    clips, reason = audio_files.decode_file("cut.wav", str(tmp_path / "cut.wav"), None, REP)
     assert reason is None and clips.shape == (1, 3000) and np.all(clips[0, 1550:] == 0)
 
 
 def test_bad_specs_are_usage_errors(tmp_path):
     with pytest.raises(UsageError, match="no such file or folder"):
-        audio.resolve_audio([str(tmp_path / "missing")])
+        audio_files.resolve_audio([str(tmp_path / "missing")])
     (tmp_path / "empty").mkdir()
     with pytest.raises(UsageError, match="no audio files"):
-        audio.resolve_audio([str(tmp_path / "empty")])
+        audio_files.resolve_audio([str(tmp_path / "empty")])
     (tmp_path / "notes.txt").write_text("x")
     with pytest.raises(UsageError, match="not an audio file"):
-        audio.resolve_audio([str(tmp_path / "notes.txt")])
+        audio_files.resolve_audio([str(tmp_path / "notes.txt")])
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "x.wav").write_bytes(b"junk")
@@ -131,7 +131,7 @@ def test_folders_are_searched_recursively_and_single_files_work(tmp_path):
     write_sine(folder / "sub" / "a.flac")
     write_sine(folder / "a.wav")
     (folder / "readme.txt").write_text("not audio")
-    source = audio.resolve_audio([str(folder)])[0]
+    source = audio_files.resolve_audio([str(folder)])[0]
     assert [it.name for it in source.items] == ["a.wav", "b.wav", "sub/a.flac"]
     clips = load([folder, folder / "a.wav"], tmp_path)
     assert len(clips) == 4 and clips.x.shape == (4, 3000) and clips.x.dtype == np.float32
@@ -152,7 +152,7 @@ def test_second_run_decodes_nothing_and_changing_a_file_changes_the_key(tmp_path
         raise AssertionError("decoded again despite the cache")
 
     with monkeypatch.context() as m:
-        m.setattr(audio, "_decode_job", fail)
+        m.setattr(audio_cache, "_decode_job", fail)
         second = load([folder], tmp_path, rep)
     np.testing.assert_array_equal(first.x, second.x)
     np.testing.assert_array_equal(first.file_id, second.file_id)
@@ -172,20 +172,21 @@ def test_genre_filter_on_a_gtzan_layout(tmp_path):
     write_sine(root / "genres" / "jazz" / "jazz.00001.wav")
     write_sine(root / "genres" / "rock" / "rock.00000.wav")
     write_sine(root / "flat" / "jazz.00002.wav")
-    source = audio.resolve_audio([str(root)], genre="Jazz")[0]
+    source = audio_files.resolve_audio([str(root)], genre="Jazz")[0]
     assert [it.name for it in source.items] == ["flat/jazz.00002.wav", "genres/jazz/jazz.00000.wav",
                                                 "genres/jazz/jazz.00001.wav"]
-    assert len(audio.resolve_audio([str(root / "genres" / "jazz")], genre="jazz")[0].items) == 2
+    assert len(audio_files.resolve_audio([str(root / "genres" / "jazz")], genre="jazz")[0].items) == 2
     with pytest.raises(UsageError, match="genres here: flat, jazz, rock"):
-        audio.resolve_audio([str(root)], genre="blues")
+        audio_files.resolve_audio([str(root)], genre="blues")
     with pytest.raises(UsageError, match="--genre"):
-        audio.load_clips([], REP, genre="jazz", cache_dir=str(tmp_path / "cache"), progress=False)
+        audio_cache.load_clips([], REP, genre="jazz", cache_dir=str(tmp_path / "cache"), progress=False)
 
 
 def test_rendered_bach_is_rendered_once(tmp_path, monkeypatch):
     pytest.importorskip("music21", reason="the Bach chorales ship inside music21")
     cache_dir = str(tmp_path / "cache")
-    source = audio.rendered_bach_source(REP, max_files=2, cache_dir=cache_dir, workers=1, progress=False)
+    source = audio_render.rendered_bach_source(REP, max_files=2, cache_dir=cache_dir, workers=1,
+                                               progress=False)
     assert source.label == "bach (rendered)" and len(source.items) == 2
     wavs = sorted((tmp_path / "cache").glob("rendered-bach-*-3000/*.wav"))
     assert len(wavs) == 2 and wavs[0].name.endswith("-mxl.wav")
@@ -196,20 +197,23 @@ def test_rendered_bach_is_rendered_once(tmp_path, monkeypatch):
     def fail(*args):
         raise AssertionError("rendered again")
 
-    monkeypatch.setattr(audio, "_render_job", fail)
-    again = audio.rendered_bach_source(REP, max_files=2, cache_dir=cache_dir, workers=1, progress=False)
+    monkeypatch.setattr(audio_render, "_render_job", fail)
+    again = audio_render.rendered_bach_source(REP, max_files=2, cache_dir=cache_dir, workers=1,
+                                              progress=False)
     assert again == source
-    clips = audio.decode_source(again, REP, cache_dir=cache_dir, workers=1, progress=False)
+    clips = audio_cache.decode_source(again, REP, cache_dir=cache_dir, workers=1, progress=False)
     assert len(clips.names) == 2 and not clips.bad
 
 
 def test_make_audio_dataset_batches(tmp_path):
+    from mguv.data.pipeline import make_audio_dataset
+
     x = np.random.default_rng(0).uniform(-1, 1, (10, 3000)).astype(np.float32)
-    batches = list(audio.make_audio_dataset(x, 4))
+    batches = list(make_audio_dataset(x, 4))
     assert [tuple(b.shape) for b in batches] == [(4, 3000, 1), (4, 3000, 1), (2, 3000, 1)]
     assert batches[0].dtype.name == "float32"
     np.testing.assert_array_equal(batches[0].numpy()[..., 0], x[:4])
-    ds = audio.make_audio_dataset(x, 4, shuffle=True, seed=1)
+    ds = make_audio_dataset(x, 4, shuffle=True, seed=1)
     one, two = (np.concatenate([b.numpy() for b in ds]) for _ in range(2))
     assert not np.array_equal(one, two)  # reshuffled each epoch
     np.testing.assert_array_equal(np.sort(one[..., 0], axis=0), np.sort(x, axis=0))
@@ -219,12 +223,13 @@ def test_parallel_decoding_matches_serial_without_tensorflow(tmp_path):
     folder = tmp_path / "wavs"
     for i in range(4):
         write_sine(folder / f"{i}.wav", freq=200.0 + 100 * i)
-    source = audio.resolve_audio([str(folder)])[0]
-    serial = audio.decode_source(source, REP, cache_dir="", workers=1, progress=False)
-    parallel = audio.decode_source(source, REP, cache_dir="", workers=2, progress=False)
+    source = audio_files.resolve_audio([str(folder)])[0]
+    serial = audio_cache.decode_source(source, REP, cache_dir="", workers=1, progress=False)
+    parallel = audio_cache.decode_source(source, REP, cache_dir="", workers=2, progress=False)
     assert serial.names == parallel.names
     for a, b in zip(serial.pcm, parallel.pcm):
         np.testing.assert_array_equal(a, b)
     # Decoder workers import this module; TensorFlow would cost seconds and threads in each.
-    code = "import sys, mguv.data.audio; sys.exit('tensorflow' in sys.modules)"
+    code = ("import sys, mguv.data.audio_files, mguv.data.audio_render, mguv.data.audio_cache; "
+            "sys.exit('tensorflow' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0

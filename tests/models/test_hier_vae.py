@@ -4,7 +4,6 @@ import numpy as np
 import tensorflow as tf
 
 from mguv import configs
-from mguv.models.factory import build_model
 from mguv.models.hier_vae import HierarchicalDecoder
 from mguv.models.lstm_vae import LstmDecoder
 
@@ -47,8 +46,8 @@ def test_hier_vae_config_builds_on_the_vae_base():
     from mguv.models.vae import VAE
 
     config = configs.get("hier_vae-tiny")
-    model = build_model(config)
+    model = config.build_model()
     assert isinstance(model, VAE) and isinstance(model.decoder, HierarchicalDecoder)
     x = tf.zeros((2,) + config.representation.shape)
-    terms, _, _ = model.elbo_terms(x, training=False)
+    terms = model.loss_terms(x, training=False).terms
     assert all(np.isfinite(np.asarray(terms[k])).all() for k in ("loss", "recon", "kl", "nll"))

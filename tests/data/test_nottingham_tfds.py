@@ -1,15 +1,16 @@
 """The Nottingham TFDS builder on tiny manual dirs copied from ../shared/data/nottingham."""
 
 import io
-import pathlib
 import shutil
 
 import pretty_midi
 import pytest
 
+from conftest import NOTTINGHAM
+
 from mguv.data import nottingham
 
-SHARED = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "nottingham"
+SHARED = NOTTINGHAM
 FULL = ["ashover1.mid", "ashover10.mid", "ashover2.mid", "jigs1.mid", "reelsa-c1.mid"]
 MELODY = ["ashover1.mid", "jigs1.mid", "reelsa-c1.mid"]
 

@@ -12,9 +12,9 @@ import soundfile
 
 from mguv import configs
 from mguv.evaluate import main as evaluate_main
-from mguv.generate import SavedModelGenerator, main as generate_main
+from mguv.generate import main as generate_main
 from mguv.models.losses import mr_stft_distance, snr_db
-from mguv.models.factory import build_model, build_optimizer
+from mguv.trained_model import TrainedModel
 from mguv.training.run import train
 
 PLAIN_TF_DECODE = textwrap.dedent('''
@@ -47,8 +47,8 @@ def test_snr_and_stft_distance():
 @pytest.mark.parametrize("name", ["conv_vae", "conv_vae-paper"])
 def test_both_paper_scale_configs_train_a_step(name):
     config = configs.get(name)
-    model = build_model(config)
-    model.compile(optimizer=build_optimizer(config.train))
+    model = config.build_model()
+    model.compile(optimizer=config.train.build_optimizer())
     rng = np.random.default_rng(0)
     x = (0.3 * np.sin(np.arange(config.representation.clip_samples) / 7.0)[None, :, None]
          + 0.05 * rng.standard_normal((2, config.representation.clip_samples, 1))).astype(np.float32)
@@ -60,7 +60,7 @@ def test_both_paper_scale_configs_train_a_step(name):
 
 
 def test_conv_vae_keras_round_trip(tmp_path):
-    model = build_model(configs.get("conv_vae-tiny"))
+    model = configs.get("conv_vae-tiny").build_model()
     x = np.random.default_rng(1).uniform(-0.5, 0.5, (2, 3000, 1)).astype(np.float32)
     model.save(tmp_path / "a.keras")
     loaded = keras.saving.load_model(tmp_path / "a.keras")
@@ -98,7 +98,7 @@ def test_generate_and_interpolate_audio(audio_run, tmp_path):
     generate_main([str(run), "--interpolate", str(folder / "tone0.wav"), str(folder / "tone4.wav"),
                    "--steps", "3", "--out", str(tmp_path / "i")])
     assert len(list((tmp_path / "i").glob("interp_*.wav"))) == 3
-    gen = SavedModelGenerator(str(run))
+    gen = TrainedModel.from_run(str(run))
     assert gen.rep.mode == "audio" and gen.latent_shape[-1] == 4
 
 

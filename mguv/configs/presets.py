@@ -1,0 +1,179 @@
+"""The shipped configs, registered by name (``train.py --config NAME``, ``--list-configs``)."""
+
+import dataclasses
+
+from mguv import representation as representations
+from mguv.configs.families import (AttentionLstmModel, ConvVaeModel, HierVaeModel, LstmVaeModel,
+                                   NextStepLstmModel, PaperConvVaeModel, VqVaeModel, WganModel)
+from mguv.configs.registry import register
+from mguv.configs.schema import Config, TrainConfig
+
+register(Config(
+    name="lstm_vae",
+    description="The default symbolic LSTM-VAE: 2-bar segments (32 steps at 4 per beat), C3..B5.",
+    representation=representations.PianoRoll(),
+    model=LstmVaeModel(),
+    train=TrainConfig(),
+))
+register(Config(
+    name="lstm_vae-demo",
+    description="A small LSTM-VAE that trains in minutes on a laptop CPU (used by `make demo`).",
+    representation=representations.PianoRoll(),
+    model=LstmVaeModel(latent_dim=32, encoder_units=128, decoder_units=128, decoder_layers=1),
+    train=TrainConfig(epochs=40, batch_size=64, learning_rate=1e-3, beta_warmup_steps=800),
+))
+register(Config(
+    name="lstm_vae-paper",
+    description="The Nottingham LSTM-VAE paper's recipe as written: biLSTM encoder, autoregressive LSTM "
+                "decoder, KL annealing 0->1, weighted BCE, AdamW 3e-4 / 1e-4, clipping, dropout, "
+                "LR-on-plateau and early stopping, 85:15 random segment split. The paper leaves the "
+                "sizes out: latent 32, 128 encoder units per direction, one 256-unit decoder layer.",
+    representation=representations.PianoRoll(),
+    model=LstmVaeModel(latent_dim=32, encoder_units=128, decoder_units=256, decoder_layers=1, dropout=0.2),
+    train=TrainConfig(epochs=100, batch_size=64, learning_rate=3e-4, weight_decay=1e-4, clipnorm=1.0,
+                      beta=1.0, beta_warmup_steps=2000, pos_weight=2.0, split="segment"),
+))
+register(Config(
+    name="lstm_vae-nottingham",
+    description="mguv's best Nottingham recipe (benchmarks/nottingham.py): the paper's model with a "
+                "64-d z, beta 0.2, decoder word dropout 0.5 (the decoder must read the segment from "
+                "z), batch 256 at lr 2e-3 so that a 2-core CPU sees many epochs.",
+    representation=representations.PianoRoll(),
+    model=LstmVaeModel(latent_dim=64, encoder_units=128, decoder_units=128, decoder_layers=1, dropout=0.1,
+                       input_dropout=0.5),
+    train=TrainConfig(epochs=200, batch_size=256, learning_rate=2e-3, weight_decay=1e-4, clipnorm=1.0,
+                      beta=0.2, beta_warmup_steps=600, pos_weight=2.0, split="segment",
+                      early_stopping_patience=8),
+))
+register(Config(
+    name="lstm_vae-tiny",
+    description="A tiny LSTM-VAE for tests and smoke runs (seconds per epoch).",
+    representation=representations.PianoRoll(),
+    model=LstmVaeModel(latent_dim=8, encoder_units=16, decoder_units=16, decoder_layers=1),
+    train=TrainConfig(epochs=1, batch_size=32, learning_rate=1e-3, beta_warmup_steps=10),
+))
+
+
+register(Config(
+    name="conv_vae",
+    description="Audio: a temporal 1D-ResNet VAE on 30 s, 3 kHz clips; 256x downsampling to a latent "
+                "sequence (352 frames x 16), Laplace + multi-resolution STFT reconstruction.",
+    representation=representations.AudioClip(),
+    model=ConvVaeModel(),
+    # 8 epochs of the 351 rendered Bach clips take about 9 minutes on 2 CPU cores, so the default
+    # `train.py --mode audio` finishes in under 15; give real corpora more with --epochs.
+    train=TrainConfig(epochs=8, batch_size=8, learning_rate=1e-3, beta=1.0, beta_warmup_steps=300,
+                      early_stopping_patience=8),
+))
+register(Config(
+    name="conv_vae-paper",
+    description="Audio: the GTZAN-jazz notebook's conv VAE, faithful in shapes: (1, 90001) input, "
+                "kernel-1 convolutions, latent 2, Adam 3e-4, BCE on audio mapped to [0, 1].",
+    representation=representations.AudioClip(clip_samples=90001),
+    model=PaperConvVaeModel(),
+    train=TrainConfig(epochs=30, batch_size=8, optimizer="adam", learning_rate=3e-4, weight_decay=0.0,
+                      clipnorm=0.0, beta=1.0, beta_warmup_steps=0, pos_weight=1.0,
+                      early_stopping_patience=8),
+))
+register(Config(
+    name="conv_vae-tiny",
+    description="A tiny audio VAE on 1 s clips for tests and smoke runs.",
+    representation=representations.AudioClip(clip_samples=3000),
+    model=ConvVaeModel(latent_dim=4, channels=(8, 8), strides=(4, 4), features=8),
+    train=TrainConfig(epochs=1, batch_size=4, learning_rate=1e-3, beta_warmup_steps=10),
+))
+
+
+# The Bach study's families. They default to its data: 88-key rolls (MIDI 21..108, A0..C8) of the
+# Bach chorales, 32 steps at 4 per beat. `--set adaptive_step=true --set steps_per_beat=2` gives
+# its adaptive time step instead.
+BACH88 = representations.PianoRoll(min_pitch=21, num_pitches=88)
+_NEXT_STEP_TRAIN = TrainConfig(optimizer="adam", learning_rate=1e-3, weight_decay=0.0, beta_warmup_steps=0,
+                               pos_weight=1.0)
+_TINY_TRAIN = TrainConfig(epochs=1, batch_size=32, learning_rate=1e-3, beta_warmup_steps=10)
+
+register(Config(
+    name="lstm_vae-bach88",
+    description="The LSTM-VAE on the Bach study's 88-key rolls (the VAE baseline of benchmarks/compare.py).",
+    representation=BACH88,
+    model=LstmVaeModel(),
+    train=TrainConfig(learning_rate=1e-3, beta_warmup_steps=400),
+))
+register(Config(
+    name="hier_vae",
+    description="MusicVAE's hierarchical decoder (conductor LSTM, 8 subsequences of 4 steps) on the VAE "
+                "base; 88-key Bach rolls.",
+    representation=BACH88,
+    model=HierVaeModel(),
+    train=TrainConfig(learning_rate=1e-3, beta_warmup_steps=400),
+))
+register(Config(
+    name="lstm",
+    description="Autoregressive LSTM baseline: 2 x 512, dropout 0.5, Adam 1e-3, next-step BCE; top-k "
+                "sampling; 88-key Bach rolls.",
+    representation=BACH88,
+    model=NextStepLstmModel(),
+    train=_NEXT_STEP_TRAIN,
+))
+register(Config(
+    name="lstm_attention",
+    description="2 LSTM layers, attention over a 16-step window, one head per voice (SATB); 88-key "
+                "Bach rolls.",
+    representation=BACH88,
+    model=AttentionLstmModel(),
+    train=_NEXT_STEP_TRAIN,
+))
+register(Config(
+    name="vq_vae",
+    description="VQ-VAE over 4-step patterns (EMA codebook of 64, commitment 0.25, dead-code reinit), "
+                "then an LSTM prior over the codes; 88-key Bach rolls.",
+    representation=BACH88,
+    model=VqVaeModel(),
+    train=TrainConfig(optimizer="adam", learning_rate=1e-3, weight_decay=0.0, beta_warmup_steps=0),
+))
+register(Config(
+    name="wgan",
+    description="WGAN, LSTM + multi-head attention generator and critic; weight clipping 0.01 "
+                "(--set gp=10 for WGAN-GP), RMSprop 1e-4 (G) / 2e-4 (D), 5 critic steps; 88-key Bach rolls.",
+    representation=BACH88,
+    model=WganModel(),
+    train=TrainConfig(optimizer="rmsprop", learning_rate=1e-4, weight_decay=0.0, clipnorm=0.0,
+                      beta_warmup_steps=0, pos_weight=1.0),
+))
+register(Config(
+    name="hier_vae-tiny",
+    description="A tiny hierarchical VAE for tests and smoke runs.",
+    representation=representations.PianoRoll(),
+    model=HierVaeModel(latent_dim=8, encoder_units=16, conductor_units=16, conductor_layers=1,
+                       decoder_units=16, decoder_layers=1),
+    train=_TINY_TRAIN,
+))
+register(Config(
+    name="lstm-tiny",
+    description="A tiny next-step LSTM for tests and smoke runs.",
+    representation=representations.PianoRoll(),
+    model=NextStepLstmModel(units=16, num_layers=1),
+    train=dataclasses.replace(_TINY_TRAIN, optimizer="adam"),
+))
+register(Config(
+    name="lstm_attention-tiny",
+    description="A tiny attention LSTM for tests and smoke runs.",
+    representation=representations.PianoRoll(),
+    model=AttentionLstmModel(units=16, num_layers=1, num_heads=2, window=8, head_units=16),
+    train=dataclasses.replace(_TINY_TRAIN, optimizer="adam"),
+))
+register(Config(
+    name="vq_vae-tiny",
+    description="A tiny VQ-VAE and code prior for tests and smoke runs.",
+    representation=representations.PianoRoll(),
+    model=VqVaeModel(codebook_size=8, code_dim=8, hidden_units=16, prior_units=16, prior_layers=1,
+                     prior_epochs=1),
+    train=dataclasses.replace(_TINY_TRAIN, optimizer="adam"),
+))
+register(Config(
+    name="wgan-tiny",
+    description="A tiny WGAN for tests and smoke runs.",
+    representation=representations.PianoRoll(),
+    model=WganModel(latent_dim=8, generator_units=16, critic_units=8, num_heads=2, n_critic=2),
+    train=dataclasses.replace(_TINY_TRAIN, optimizer="rmsprop", learning_rate=1e-4, clipnorm=0.0),
+))

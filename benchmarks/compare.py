@@ -89,7 +89,6 @@ def measure(family, run, config, specs, num_samples, max_val, seed):
     from mguv.evaluate import score_segments, validation_segments
     from mguv.models.saving import load_model
     from mguv.trained_model import TrainedModel
-    from mguv.training.prior import encode_all
 
     rep = config.representation
     steps = rep.segment_steps
@@ -111,7 +110,7 @@ def measure(family, run, config, specs, num_samples, max_val, seed):
         out.update(nll_per_step=ev["nll"] / steps, nll_kind=kind, next_step_f1=ev["f1"])
     elif family == "vq_vae":
         ev = model.evaluate(xf, batch_size=256, verbose=0, return_dict=True)
-        codes = encode_all(model, xf)
+        codes = model.encode_all(xf)
         batches = [codes[i:i + 256] for i in range(0, len(codes), 256)]
         prior_nll = float(np.mean(np.concatenate([np.asarray(model.prior.nll(c, model.prior(c))) for c in batches])))
         probs = np.concatenate([np.asarray(model.decode_codes(c)) for c in batches])

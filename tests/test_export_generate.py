@@ -12,7 +12,6 @@ import pytest
 from conftest import REPO
 from mguv import configs
 from mguv.generate import main as generate_main
-from mguv.latent import slerp
 from mguv.trained_model import TrainedModel
 from mguv.training.run import train
 
@@ -60,14 +59,6 @@ def tiny_run(tmp_path_factory):
     train(configs.get("lstm_vae-tiny"), [str(folder)], str(run), cache_dir=str(root / "cache"),
           workers=1, num_samples=2, verbose=0, progress=False)
     return run, folder
-
-
-def test_slerp_ends_at_the_endpoints_and_keeps_the_norm():
-    a, b = np.array([1.0, 0.0]), np.array([0.0, 1.0])
-    path = slerp(a, b, np.linspace(0, 1, 5))
-    np.testing.assert_allclose(path[0], a, atol=1e-6)
-    np.testing.assert_allclose(path[-1], b, atol=1e-6)
-    np.testing.assert_allclose(np.linalg.norm(path, axis=1), 1.0, atol=1e-6)
 
 
 def test_saved_model_carries_the_representation(tiny_run):

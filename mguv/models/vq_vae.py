@@ -13,6 +13,7 @@ sequences of the training data; ``sample`` draws codes from it and decodes them.
 """
 
 import keras
+import numpy as np
 import tensorflow as tf
 from keras import ops
 
@@ -207,6 +208,12 @@ class VQVAE(MusicModel):
     def encode_codes(self, x):
         """x [batch, steps, pitches] -> codes int32 [batch, patterns]."""
         return self.quantizer.nearest(self._encode(ops.convert_to_tensor(x, "float32")))
+
+    def encode_all(self, x, batch_size=256):
+        """Codes of every segment, in batches: x [n, steps, pitches] (numpy) -> numpy int32 [n, patterns]."""
+        parts = [np.asarray(self.encode_codes(np.asarray(x[i:i + batch_size], np.float32)))
+                 for i in range(0, len(x), batch_size)]
+        return np.concatenate(parts) if parts else np.zeros((0, self.patterns), np.int32)
 
     def decode_codes(self, codes):
         """codes int32 [batch, patterns] -> note probabilities [batch, steps, pitches]."""

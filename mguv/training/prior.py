@@ -10,18 +10,6 @@ then trained on them with ``fit()`` and the standard callbacks, in ``RUN/prior/`
 import os
 import shutil
 
-import numpy as np
-
-ENCODE_BATCH = 256
-
-
-def encode_all(model, x, batch_size=ENCODE_BATCH):
-    """Codes of every segment: x [n, steps, pitches] -> int32 [n, *codes_shape]."""
-    parts = [np.asarray(model.encode_codes(np.asarray(x[i:i + batch_size], np.float32)))
-             for i in range(0, len(x), batch_size)]
-    return np.concatenate(parts) if parts else np.zeros((0,) + tuple(model.codes_shape), np.int32)
-
-
 def train_prior(model, config, train_x, val_x, paths, strategy, callbacks=(), verbose=2):
     """Trains ``model.prior`` on the codes of ``train_x`` (validated on ``val_x``) into
     ``paths.prior`` (``paths``: the run's ``RunPaths``); keeps its best weights. Returns its validation metrics, prefixed ``prior_`` (e.g. ``prior_nll``, nats per
@@ -43,7 +31,7 @@ def train_prior(model, config, train_x, val_x, paths, strategy, callbacks=(), ve
             if os.path.exists(path):
                 os.remove(path)
     os.makedirs(os.path.dirname(best), exist_ok=True)
-    train_codes, val_codes = encode_all(model, train_x), encode_all(model, val_x)
+    train_codes, val_codes = model.encode_all(train_x), model.encode_all(val_x)
 
     def dataset(codes, shuffle):
         ds = tf.data.Dataset.from_tensor_slices(codes)

@@ -58,6 +58,8 @@ def test_vq_vae_trains_without_touching_its_prior():
     codes = model.encode_codes(x).numpy()
     assert codes.shape == (16, 4) and codes.min() >= 0 and codes.max() < 8
     assert model.decode_codes(codes).shape == (16, 16, 10)
+    np.testing.assert_array_equal(model.encode_all(x, batch_size=5), codes)  # batches of 5, 5, 5, 1
+    assert model.encode_all(x[:0]).shape == (0, 4)
 
 
 def test_code_prior_learns_a_sequence_and_samples_it_greedily():

@@ -10,8 +10,10 @@ Every model trains through ``mguv.training.run.train`` (the same pipeline, callb
 stages). Then, on the validation split:
   - NLL per step (nats) where a likelihood is defined: exact for the next-step models, the negative
     ELBO (an upper bound) for the VAEs and for the VQ-VAE with its prior; none for the WGAN;
-  - reconstruction F1, teacher-forced and free-running (VAEs; the VQ-VAE's decoder is not
-    autoregressive, so both are the same number), and next-step F1 for the next-step models;
+  - reconstruction frame F1 (over piano-roll cells) and onset F1 (over notes: same pitch, onset
+    within half a step; ``mguv.note_metrics``), teacher-forced and free-running (VAEs; the VQ-VAE's
+    decoder is not autoregressive, so both are the same number), and next-step frame F1 for the
+    next-step models;
   - KL and active units (VAEs), codebook perplexity and codes used (VQ-VAE): posterior or codebook
     collapse shows as a number;
   - prior samples drawn through the exported SavedModel at temperature 1, scored against the
@@ -56,8 +58,10 @@ CELL_NLL = ("lstm", "lstm_vae", "hier_vae", "vq_vae")
 WINNERS = (
     ("nll_per_step", "NLL per step over cells (nats; exact for lstm, an upper bound for the latent models)",
      min, CELL_NLL),
-    ("teacher_forced_f1", "reconstruction F1, teacher-forced", max, None),
-    ("free_running_f1", "reconstruction F1, free-running", max, None),
+    ("frame_f1_teacher_forced", "reconstruction frame F1, teacher-forced", max, None),
+    ("frame_f1_free_running", "reconstruction frame F1, free-running", max, None),
+    ("onset_f1_teacher_forced", "reconstruction onset F1, teacher-forced", max, None),
+    ("onset_f1_free_running", "reconstruction onset F1, free-running", max, None),
     ("sample_note_density_rel_err", "samples: note density rel. error", min, None),
     ("sample_polyphony_rel_err", "samples: polyphony rel. error", min, None),
     ("sample_pitch_class_l1", "samples: pitch-class histogram L1", min, None),
@@ -85,7 +89,7 @@ def _r(value, digits=4):
 
 def measure(family, run, config, specs, num_samples, max_val, seed):
     """Everything the tables need for one trained run (see the module docstring)."""
-    from mguv import metrics_eval, sample_stats
+    from mguv import metrics_eval, note_metrics, sample_stats
     from mguv.evaluate import score_segments, validation_segments
     from mguv.models.saving import load_model
     from mguv.trained_model import TrainedModel
@@ -101,7 +105,8 @@ def measure(family, run, config, specs, num_samples, max_val, seed):
     if model.encodes:
         m, _ = score_segments(model, rep, x)
         out.update(nll_per_step=-m["elbo_per_step_nats"], nll_kind="-ELBO (bound)",
-                   teacher_forced_f1=m["teacher_forced_f1"], free_running_f1=m["free_running_f1"],
+                   **{f"{kind}_f1_{mode}": m[f"{kind}_f1_{mode}"] for kind in ("frame", "onset")
+                      for mode in ("teacher_forced", "free_running")},
                    kl_per_segment=m["kl_per_segment_nats"], active_units=m["active_units"],
                    latent_dim=m["latent_dim"])
     elif family in ("lstm", "lstm_attention"):
@@ -115,10 +120,12 @@ def measure(family, run, config, specs, num_samples, max_val, seed):
         prior_nll = float(np.mean(np.concatenate([np.asarray(model.prior.nll(c, model.prior(c))) for c in batches])))
         probs = np.concatenate([np.asarray(model.decode_codes(c)) for c in batches])
         _, _, f1 = metrics_eval.precision_recall_f1(metrics_eval.cell_counts(x, probs))
+        _, _, onset_f1 = note_metrics.onset_precision_recall_f1(note_metrics.note_counts(x, probs, rep))
         counts = np.bincount(codes.reshape(-1), minlength=model.codebook_size)
         p = counts / max(counts.sum(), 1)
         out.update(nll_per_step=(ev["nll"] + prior_nll) / steps, nll_kind="-ELBO with the code prior (bound)",
-                   teacher_forced_f1=float(f1), free_running_f1=float(f1),
+                   frame_f1_teacher_forced=float(f1), frame_f1_free_running=float(f1),
+                   onset_f1_teacher_forced=onset_f1, onset_f1_free_running=onset_f1,
                    codebook_perplexity=float(np.exp(-(p[p > 0] * np.log(p[p > 0])).sum())),
                    codes_used=int((counts > 0).sum()), codebook_size=int(model.codebook_size))
     elif family == "wgan":
@@ -128,8 +135,8 @@ def measure(family, run, config, specs, num_samples, max_val, seed):
     trained = TrainedModel.from_run(run)  # samples through the exported model, as users get them
     samples = trained.sample(num_samples, 1.0, seed)
     greedy = trained.sample(min(GREEDY_SAMPLES, num_samples), 0.0, seed)
-    data_stats = sample_stats.sample_statistics(x, rep.min_pitch, rep.steps_per_beat)
-    stats = sample_stats.sample_statistics(samples, rep.min_pitch, rep.steps_per_beat)
+    data_stats = sample_stats.sample_statistics(x, rep)
+    stats = sample_stats.sample_statistics(samples, rep)
     errors = sample_stats.compare_statistics(stats, data_stats)
     data_run, sample_run = float(longest_runs(x).mean()), float(longest_runs(samples).mean())
     out.update({f"sample_{k}": v for k, v in errors.items()})
@@ -145,7 +152,8 @@ def measure(family, run, config, specs, num_samples, max_val, seed):
 
 
 def row(family, name, summary, measured):
-    keys = ("nll_per_step", "nll_kind", "teacher_forced_f1", "free_running_f1", "next_step_f1", "kl_per_segment",
+    keys = ("nll_per_step", "nll_kind", "frame_f1_teacher_forced", "onset_f1_teacher_forced", "frame_f1_free_running",
+            "onset_f1_free_running", "next_step_f1", "kl_per_segment",
             "active_units", "latent_dim", "codebook_perplexity", "codes_used", "codebook_size",
             "wasserstein_estimate")
     entry = {"model": family, "config": name, "params": summary["params"],
@@ -188,9 +196,9 @@ def markdown(result):
         "from the exported SavedModel at temperature 1 (the families' own sampling: Bernoulli cells for "
         "the VAEs and the WGAN, top-k for lstm and lstm_attention, prior codes for vq_vae).",
         "",
-        "| model | params | train s | epochs | NLL/step | TF F1 | free F1 | next-step F1 | KL nats | "
-        "active | codebook ppl (used) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| model | params | train s | epochs | NLL/step | TF frame F1 | TF onset F1 | free frame F1 "
+        "| free onset F1 | next-step frame F1 | KL nats | active | codebook ppl (used) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for m in models:
         active = "—" if m["active_units"] is None else f"{m['active_units']}/{m['latent_dim']}"
@@ -199,7 +207,8 @@ def markdown(result):
             f"{m['codebook_perplexity']:.1f} ({m['codes_used']}/{m['codebook_size']})")
         lines.append(
             f"| {m['model']} | {m['params']:,} | {m['train_seconds']:.0f} | {epochs} | {cell(m['nll_per_step'])} "
-            f"| {cell(m['teacher_forced_f1'])} | {cell(m['free_running_f1'])} | {cell(m['next_step_f1'])} "
+            f"| {cell(m['frame_f1_teacher_forced'])} | {cell(m['onset_f1_teacher_forced'])} "
+            f"| {cell(m['frame_f1_free_running'])} | {cell(m['onset_f1_free_running'])} | {cell(m['next_step_f1'])} "
             f"| {cell(m['kl_per_segment'], '{:.1f}')} | {active} | {ppl} |")
     ref = result["reference"]
     lines += [
@@ -209,7 +218,9 @@ def markdown(result):
         "lstm_attention it is exact too, but of the voice split (the highest three notes and the bass "
         "of each step), a different event space from the cell-wise Bernoulli of the others; for the "
         "VAEs and vq_vae it is the negative ELBO, an upper bound. The WGAN has none (its critic's "
-        "Wasserstein estimate is in compare.json).",
+        "Wasserstein estimate is in compare.json). Frame F1 scores piano-roll cells one by one; onset "
+        "F1 scores notes (same pitch, onset within half a step, offsets ignored), so it also counts a "
+        "lost or extra onset, such as two repeated notes merged into one.",
         "",
         "## Samples against the validation data",
         "",

@@ -3,13 +3,15 @@
 Rebuilds the run's validation split exactly as training made it (same data specs, config and
 seed), then writes:
 
-  RUN/metrics.json        note precision/recall/F1 teacher-forced and free-running, accuracy next
-                          to the all-zeros and copy-the-first-step baselines, KL per latent
-                          dimension, active units, NLL and ELBO, per-pitch F1, and statistics of
-                          prior samples against the validation data (``mguv.sample_stats``)
+  RUN/metrics.json        frame (per-cell) and note-onset precision/recall/F1, teacher-forced and
+                          free-running, accuracy next to the all-zeros and copy-the-first-step
+                          baselines, KL per latent dimension, active units, NLL and ELBO,
+                          per-pitch F1, and statistics of prior samples against the validation
+                          data (``mguv.sample_stats``)
   RUN/plots/per_pitch_f1.png, kl_per_dim.png, latent_pca.png, latent_tsne.png
 
-Every score is computed from counts summed over the whole split (see ``mguv.metrics_eval``).
+Every score is computed from counts summed over the whole split (see ``mguv.metrics_eval`` for
+the frame metrics, ``mguv.note_metrics`` for the onset metrics).
 ``evaluate_run`` is the library entry point; ``main`` is a thin CLI over it.
 """
 
@@ -19,7 +21,7 @@ import time
 
 import numpy as np
 
-from mguv import metrics_eval
+from mguv import metrics_eval, note_metrics
 from mguv.cli import ArgumentParser, log, quiet_tensorflow
 from mguv.data.prepare import prepare_data
 from mguv.errors import UsageError, cli_entry
@@ -71,9 +73,13 @@ def _batch_scorer(model, rep):
 
 
 def score_segments(model, rep, x, batch_size=DEFAULT_BATCH_SIZE):
-    """Scores ``model`` on segments ``x`` bool [segments, steps, pitches], batch by batch.
+    """Scores ``model`` on segments ``x`` bool [segments, steps, rep.channels], batch by batch.
 
-    Returns (metrics, arrays): ``metrics`` is a JSON-ready dict of fractions and nats;
+    Returns (metrics, arrays): ``metrics`` is a JSON-ready dict of fractions and nats: among them
+    ``frame_{precision,recall,f1}_{teacher_forced,free_running}`` over cells and
+    ``onset_{precision,recall,f1}_{teacher_forced,free_running}`` over notes (same pitch, onset
+    within half a step; ``mguv.note_metrics``), with the teacher-forced roll = probabilities > 0.5
+    and the free-running roll = greedy decoding from mu;
     ``arrays`` holds what the plots need: "mean" float32 [segments, latent] (mu), "density"
     [segments] (fraction of active cells), "kl_per_dim" [latent] nats, "pitch_f1" and
     "pitch_support" [pitches].
@@ -84,16 +90,21 @@ def score_segments(model, rep, x, batch_size=DEFAULT_BATCH_SIZE):
     free = np.zeros(4, np.int64)
     copy = np.zeros(4, np.int64)
     pitch = np.zeros((4, rep.num_pitches), np.int64)
+    onsets = {"teacher_forced": np.zeros(3, np.int64), "free_running": np.zeros(3, np.int64)}
     kl_dim = np.zeros(model.latent_dim, np.float64)
     nll = 0.0
     means = []
     for start in range(0, n, batch_size):
         xb = np.asarray(x[start:start + batch_size], np.float32)
         out = {k: np.asarray(v) for k, v in score(xb).items()}
-        teacher += metrics_eval.cell_counts(xb, out["teacher"])
-        pitch += metrics_eval.cell_counts(xb, out["teacher"], per_pitch=True)
-        free += metrics_eval.cell_counts(xb, out["free"])
-        copy += metrics_eval.cell_counts(xb, metrics_eval.copy_first_step(xb))
+        # Frame scores count the sounding-pitch cells (a roll with onsets has onset cells too).
+        frames, teacher_frames, free_frames = (rep.frames(a) for a in (xb, out["teacher"], out["free"]))
+        teacher += metrics_eval.cell_counts(frames, teacher_frames)
+        pitch += metrics_eval.cell_counts(frames, teacher_frames, per_pitch=True)
+        free += metrics_eval.cell_counts(frames, free_frames)
+        copy += metrics_eval.cell_counts(frames, metrics_eval.copy_first_step(frames))
+        onsets["teacher_forced"] += note_metrics.note_counts(xb, out["teacher"], rep)
+        onsets["free_running"] += note_metrics.note_counts(xb, out["free"], rep)
         kl_dim += out["kl_dim"].sum(axis=0)
         nll += float(out["nll"].sum())
         means.append(out["mean"])
@@ -108,13 +119,21 @@ def score_segments(model, rep, x, batch_size=DEFAULT_BATCH_SIZE):
     for prefix, counts in (("teacher_forced", teacher), ("free_running", free),
                            ("copy_first_step", copy)):
         p, r, f1 = metrics_eval.precision_recall_f1(counts)
+        # "{prefix}_f1" etc. are the frame scores under their old names, kept for one release.
         metrics.update({f"{prefix}_precision": float(p), f"{prefix}_recall": float(r),
                         f"{prefix}_f1": float(f1),
                         f"{prefix}_accuracy": float(metrics_eval.accuracy(counts))})
+        if prefix in onsets:
+            metrics.update({f"frame_precision_{prefix}": float(p), f"frame_recall_{prefix}": float(r),
+                            f"frame_f1_{prefix}": float(f1)})
+            p, r, f1 = note_metrics.onset_precision_recall_f1(onsets[prefix])
+            metrics.update({f"onset_precision_{prefix}": p, f"onset_recall_{prefix}": r,
+                            f"onset_f1_{prefix}": f1})
     metrics.update({
         "all_zeros_accuracy": float(metrics_eval.all_zeros_accuracy(teacher)),
         "note_density": float(1.0 - metrics_eval.all_zeros_accuracy(teacher)),
         "threshold": 0.5,
+        "onset_tolerance_steps": note_metrics.ONSET_TOLERANCE_STEPS,
         "latent_dim": int(model.latent_dim),
         "kl_per_dim_nats": [float(v) for v in kl_dim],
         "kl_per_segment_nats": kl,
@@ -130,7 +149,7 @@ def score_segments(model, rep, x, batch_size=DEFAULT_BATCH_SIZE):
             "support": [int(v) for v in support],
         },
     })
-    arrays = {"mean": mean, "density": metrics_eval.note_density(x), "kl_per_dim": kl_dim,
+    arrays = {"mean": mean, "density": metrics_eval.note_density(rep.frames(np.asarray(x))), "kl_per_dim": kl_dim,
               "pitch_f1": pitch_f1, "pitch_support": support}
     return metrics, arrays
 
@@ -155,9 +174,8 @@ def prior_sample_metrics(model, rep, x, num=PRIOR_SAMPLES, seed=0):
     data), and how far apart they are (relative errors, pitch-class histogram L1)."""
     from mguv import sample_stats
 
-    samples = sample_stats.sample_statistics(prior_samples(model, num, 1.0, seed), rep.min_pitch,
-                                             rep.steps_per_beat)
-    data = sample_stats.sample_statistics(x, rep.min_pitch, rep.steps_per_beat)
+    samples = sample_stats.sample_statistics(prior_samples(model, num, 1.0, seed), rep)
+    data = sample_stats.sample_statistics(x, rep)
     return {"num": int(num), "temperature": 1.0, "samples": samples, "validation": data,
             **sample_stats.compare_statistics(samples, data)}
 
@@ -284,21 +302,22 @@ def _check_split_size(paths, n):
 
 
 def format_summary(metrics):
-    """A few lines for the console: F1s, accuracy against the baseline, KL, active units (or, for
-    audio runs, SNR, MR-STFT distance, NLL, KL and ELBO)."""
+    """A few lines for the console: frame and onset F1s, accuracy against the baseline, KL, active
+    units (or, for audio runs, SNR, MR-STFT distance, NLL, KL and ELBO)."""
     m = metrics
     if "val_clips" in m:
         from mguv.evaluate_audio import format_audio_summary
 
         return format_audio_summary(m)
-    lines = [
-        f"{m.get('run', 'run')}: {m['val_segments']} validation segments",
-        f"  teacher-forced  F1 {m['teacher_forced_f1']:.3f} (P {m['teacher_forced_precision']:.3f}, "
-        f"R {m['teacher_forced_recall']:.3f}), accuracy {m['teacher_forced_accuracy']:.4f}",
-        f"  free-running    F1 {m['free_running_f1']:.3f} (P {m['free_running_precision']:.3f}, "
-        f"R {m['free_running_recall']:.3f}), accuracy {m['free_running_accuracy']:.4f}",
+    lines = [f"{m.get('run', 'run')}: {m['val_segments']} validation segments"]
+    for mode, label in (("teacher_forced", "teacher-forced"), ("free_running", "free-running")):
+        prf = {kind: f"{kind} F1 {m[f'{kind}_f1_{mode}']:.3f} (P {m[f'{kind}_precision_{mode}']:.3f}, "
+                     f"R {m[f'{kind}_recall_{mode}']:.3f})" for kind in ("frame", "onset")}
+        lines += [f"  {label:<15} {prf['frame']}, accuracy {m[f'{mode}_accuracy']:.4f}",
+                  f"  {'':<15} {prf['onset']}"]
+    lines += [
         f"  baselines       all-zeros accuracy {m['all_zeros_accuracy']:.4f}, "
-        f"copy-first-step F1 {m['copy_first_step_f1']:.3f}",
+        f"copy-first-step frame F1 {m['copy_first_step_f1']:.3f}",
         f"  latent          KL {m['kl_per_segment_nats']:.2f} nats/segment, "
         f"{m['active_units']}/{m['latent_dim']} active units; NLL {m['nll_per_segment_nats']:.1f} "
         f"nats/segment, ELBO {m['elbo_per_step_nats']:.3f} nats/step",

@@ -7,12 +7,17 @@ is read from the representation:
     python -m mguv.generate RUN --num 8 --temperature 0.8 --seed 1 --out samples/
     python -m mguv.generate RUN --interpolate a.mid b.mid --steps 8     # or a.wav b.wav
     python -m mguv.generate RUN --attribute note_density=+1.5         # samples moved along a vector
+    python -m mguv.generate RUN --tempo 90                            # MIDI (and WAV) at 90 bpm
 
 ``--attribute NAME=K`` (symbolic runs) adds K times the attribute vector of NAME (the mean latent
 code of the run's training examples in the attribute's top quartile minus that of its bottom
 quartile; ``TrainedModel.attribute_vector``) to every sampled z, and prints the attribute before and
 after. The vectors need data: a run's own data specs (config.json), or ``--data`` for a bare
 SavedModel.
+
+MIDI files carry the run's representation: its tempo, time signature, General MIDI program, note
+velocity and track name. ``--tempo BPM`` (symbolic runs) writes them at another tempo: the same
+notes on the same beats, stretched in time.
 """
 
 import json
@@ -64,6 +69,9 @@ def build_parser():
                    help="shift samples by K times an attribute vector (repeatable); NAME is one of "
                         "note_density, mean_pitch, polyphony, rhythmic_activity; K=1 moves z by the "
                         "difference between the mean codes of the top and bottom quartiles")
+    p.add_argument("--tempo", type=float, metavar="BPM",
+                   help="symbolic runs: write MIDI (and --wav renders) at this tempo in quarter notes "
+                        "per minute instead of the run's own")
     p.add_argument("--data", nargs="+", metavar="SPEC",
                    help="data for --attribute vectors instead of the run's own (needed for a bare "
                         "SavedModel); same syntax as train.py")
@@ -110,6 +118,8 @@ def main(argv=None):
         raise UsageError("--num must be at least 1 and --steps at least 2")
     if args.temperature < 0:
         raise UsageError("--temperature must be >= 0")
+    if args.tempo is not None and not (np.isfinite(args.tempo) and args.tempo > 0):
+        raise UsageError(f"--tempo must be a positive number of beats per minute, not {args.tempo:g}")
     amounts = parse_attributes(args.attribute)
     if amounts and args.interpolate:
         raise UsageError("--attribute shifts prior samples; it cannot be combined with --interpolate")
@@ -118,6 +128,8 @@ def main(argv=None):
     out = args.out or os.path.join(args.run, "generated")
     model = TrainedModel.from_run(args.run, data_specs=args.data, cache_dir=args.cache_dir,
                                   progress=sys.stderr.isatty())
+    if args.tempo is not None and model.rep.mode != "symbolic":
+        raise UsageError(f"--tempo applies to symbolic runs; {args.run} is an {model.rep.mode} run")
     if amounts:
         rolls = _shifted_samples(model, args, amounts)
         shown = ", ".join(f"{n} {k:+g}" for n, k in amounts.items())
@@ -129,7 +141,7 @@ def main(argv=None):
     else:
         rolls = model.sample(args.num, args.temperature, args.seed)
         stem, titles = "sample", [f"sample {i}" for i in range(args.num)]
-    paths = model.write(rolls, out, stem, titles, args.wav)
+    paths = model.write(rolls, out, stem, titles, args.wav, tempo=args.tempo)
     kind = "WAV" if model.rep.mode == "audio" else "MIDI"
     extra = " (+ rendered WAVs)" if args.wav and model.rep.mode == "symbolic" else ""
     print(f"wrote {len(paths)} {kind} files{extra} and PNGs to {out}")

@@ -50,13 +50,24 @@ def loss_curves(history, path, terms=("loss", "recon", "kl")):
     _save(fig, path)
 
 
-def piano_rolls(rolls, path, titles=None, rep=None, cols=4):
-    """Draws rolls [n, steps, pitches] in a grid; pitch on the y axis (MIDI numbers if ``rep``)."""
-    rolls = np.asarray(rolls)
+def piano_rolls(rolls, path, titles=None, rep=None, cols=4, panel_width=3.2):
+    """Draws rolls [n, steps, channels] (0/1 or probabilities) in a grid; pitch on the y axis (MIDI
+    numbers if ``rep``). With ``rep.onsets`` a sounding cell is grey and a note's first step black,
+    so repeated notes show as separate notes."""
+    rolls = np.asarray(rolls, np.float32)
+    if rep is not None and rep.onsets:
+        if np.isin(rolls, (0.0, 1.0)).all():  # a roll: black where the written MIDI starts a note
+            from mguv.data.roll import onset_cells
+
+            starts = onset_cells(rolls, rep).astype(np.float32)
+        else:  # probabilities: the onset channels as they are
+            starts = rolls[..., rep.num_pitches:]
+        rolls = np.maximum(0.55 * rep.frames(rolls), starts)
     n = len(rolls)
     cols = min(cols, n)
     rows = int(np.ceil(n / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.4 * rows), squeeze=False, layout="constrained")
+    fig, axes = plt.subplots(rows, cols, figsize=(panel_width * cols, 2.4 * rows), squeeze=False,
+                             layout="constrained")
     low = rep.min_pitch if rep else 0
     for i, ax in enumerate(axes.flat):
         if i >= n:

@@ -1,7 +1,7 @@
-"""Statistics of binary piano-rolls, to compare generated samples with real data.
+"""Statistics of piano-rolls, to compare generated samples with real data.
 
-Rolls are numpy [segments, steps, pitches] with 0/1 (or bool) cells; pitch column ``i`` is MIDI
-pitch ``min_pitch + i``. Polyphony and scale consistency come from muspy (its definitions, applied
+Rolls are numpy [segments, steps, rep.channels] with 0/1 (or bool) cells; pitch column ``i`` is
+MIDI pitch ``rep.min_pitch + i``, and a roll with onsets also marks where notes start. Polyphony and scale consistency come from muspy (its definitions, applied
 per segment); the rest are plain numpy.
 
   note_density          fraction of active cells
@@ -10,6 +10,8 @@ per segment); the rest are plain numpy.
   scale_consistency     per segment, the fraction of notes in its best-fitting major/minor scale
                         (muspy.scale_consistency), averaged over segments with notes
   empty_step_rate       fraction of steps with no sounding pitch
+  restruck_rate         fraction of notes that start on the step where a note of the same pitch
+                        ends (0 in a binary roll, which merges them)
 """
 
 import numpy as np
@@ -34,14 +36,27 @@ def pitch_class_histogram(rolls, min_pitch):
     return hist / total if total > 0 else hist
 
 
-def sample_statistics(rolls, min_pitch, steps_per_beat):
-    """The statistics above for one set of rolls [segments, steps, pitches]; returns a dict.
+def restruck_rate(rolls, rep):
+    """The share of notes (``mguv.data.roll.roll_to_notes``) of rolls [segments, steps, channels]
+    that start where a note of the same pitch ends; 0 when there are no notes."""
+    from mguv.data.roll import roll_to_notes
 
-    ``min_pitch`` is the MIDI pitch of column 0; ``steps_per_beat`` the roll's time resolution.
-    """
+    notes = restruck = 0
+    for roll in rolls:
+        found = roll_to_notes(roll, rep)
+        ends = {(int(p), int(e)) for p, _, e in found}
+        notes += len(found)
+        restruck += sum((int(p), int(s)) in ends for p, s, _ in found)
+    return restruck / notes if notes else 0.0
+
+
+def sample_statistics(rolls, rep):
+    """The statistics above for one set of rolls [segments, steps, rep.channels] of the
+    representation ``rep``; returns a dict."""
     import muspy
 
-    on = np.asarray(rolls) > 0.5
+    min_pitch, steps_per_beat = rep.min_pitch, rep.steps_per_beat
+    on = rep.frames(np.asarray(rolls)) > 0.5
     sounding = on.sum(axis=-1)  # [segments, steps]
     musics = [_muspy_music(r, min_pitch, steps_per_beat) for r in on]
     with np.errstate(invalid="ignore"):
@@ -56,6 +71,7 @@ def sample_statistics(rolls, min_pitch, steps_per_beat):
         "pitch_class_histogram": [float(v) for v in pitch_class_histogram(on, min_pitch)],
         "scale_consistency": float(np.nanmean(scale)) if scale else 0.0,
         "empty_step_rate": float((sounding == 0).mean()) if sounding.size else 0.0,
+        "restruck_rate": float(restruck_rate(np.asarray(rolls) > 0.5, rep)),
     }
 
 
@@ -70,11 +86,11 @@ def compare_statistics(samples, reference):
     """Compares two ``sample_statistics`` dicts; returns relative errors and the histogram L1.
 
     Keys: note_density_rel_err, polyphony_rel_err, scale_consistency_rel_err,
-    empty_step_rate_rel_err (fractions), pitch_class_l1 (L1 distance of the two pitch-class
+    empty_step_rate_rel_err, restruck_rate_rel_err (fractions), pitch_class_l1 (L1 distance of the two pitch-class
     histograms, 0..2).
     """
     out = {f"{k}_rel_err": relative_error(samples[k], reference[k])
-           for k in ("note_density", "polyphony", "scale_consistency", "empty_step_rate")}
+           for k in ("note_density", "polyphony", "scale_consistency", "empty_step_rate", "restruck_rate")}
     out["pitch_class_l1"] = float(np.abs(np.subtract(samples["pitch_class_histogram"],
                                                      reference["pitch_class_histogram"])).sum())
     return out

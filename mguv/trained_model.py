@@ -209,13 +209,23 @@ class TrainedModel:
             raise UsageError(f"{path}: no such file")
         return self._converter.read_example(path)
 
-    def write(self, examples, out, stem, titles, wav=False):
+    def write(self, examples, out, stem, titles, wav=False, tempo=None):
         """Writes OUT/STEM_XX.mid (or .wav) with a STEM_XX.png each, and a grid of all in STEM.png;
-        ``wav`` also renders MIDI to STEM_XX.wav (symbolic). Returns the MIDI/WAV paths
-        (``mguv.reporting.write_examples``)."""
+        ``wav`` also renders MIDI to STEM_XX.wav (symbolic). ``tempo`` (quarter notes per minute,
+        symbolic only) replaces the representation's tempo in the files written: the same notes,
+        stretched in time. Returns the MIDI/WAV paths (``mguv.reporting.write_examples``)."""
+        import dataclasses
+
         from mguv.reporting import write_examples
 
-        return write_examples(self.rep, examples, out, stem, titles, wav)
+        rep = self.rep
+        if tempo is not None:
+            if rep.mode != "symbolic":
+                raise UsageError(f"a tempo applies to symbolic models; this is an {rep.mode} model")
+            if not 0 < tempo < np.inf:
+                raise UsageError(f"tempo must be positive, not {tempo}")
+            rep = dataclasses.replace(rep, tempo=float(tempo))
+        return write_examples(rep, examples, out, stem, titles, wav)
 
     def plot(self, examples, path, titles, cols=4):
         """Draws examples [n, *example shape] into one PNG (``mguv.reporting.plot_examples``)."""

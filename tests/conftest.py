@@ -12,18 +12,23 @@ NOTTINGHAM = REPO.parent / "shared" / "data" / "nottingham"
 
 
 def write_tune(path, pitches=(60, 62, 64, 65, 67, 69, 71, 72), bars=8, tempo=120.0, drums=False,
-               chord=None):
+               chord=None, time_signature=None, pickup=0.0):
     """Writes a small MIDI tune: an eighth-note scale pattern over ``bars`` 4/4 bars at ``tempo``.
 
-    Returns the path. ``chord`` (a list of pitches) adds a whole-note accompaniment track.
+    Returns the path. ``chord`` (a list of pitches) adds a whole-bar accompaniment track.
+    ``time_signature`` (numerator, denominator) makes the bars of that meter and writes it into the
+    file (pretty_midi writes a 4/4 otherwise). ``pickup`` (quarter notes) puts that many eighth notes
+    before the first bar; the time signature starts where the pickup ends.
     """
     import pretty_midi
 
+    numerator, denominator = time_signature or (4, 4)
+    bar = numerator * 4 / denominator  # quarter notes
     pm = pretty_midi.PrettyMIDI(initial_tempo=tempo)
     beat = 60.0 / tempo
     melody = pretty_midi.Instrument(program=0)
     t = 0.0
-    for i in range(bars * 8):
+    for i in range(int(round((pickup + bars * bar) * 2))):
         p = pitches[i % len(pitches)]
         melody.notes.append(pretty_midi.Note(90, p, t, t + beat / 2))
         t += beat / 2
@@ -32,13 +37,17 @@ def write_tune(path, pitches=(60, 62, 64, 65, 67, 69, 71, 72), bars=8, tempo=120
         acc = pretty_midi.Instrument(program=0)
         for b in range(bars):
             for p in chord:
-                acc.notes.append(pretty_midi.Note(70, p, b * 4 * beat, (b + 1) * 4 * beat))
+                start = (pickup + b * bar) * beat
+                acc.notes.append(pretty_midi.Note(70, p, start, start + bar * beat))
         pm.instruments.append(acc)
     if drums:
         kit = pretty_midi.Instrument(program=0, is_drum=True)
-        for b in range(bars * 4):
-            kit.notes.append(pretty_midi.Note(100, 36, b * beat, b * beat + 0.1))
+        for b in range(int(bars * bar)):
+            start = (pickup + b) * beat
+            kit.notes.append(pretty_midi.Note(100, 36, start, start + 0.1))
         pm.instruments.append(kit)
+    if time_signature:
+        pm.time_signature_changes.append(pretty_midi.TimeSignature(numerator, denominator, pickup * beat))
     pm.write(str(path))
     return path
 

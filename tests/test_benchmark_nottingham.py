@@ -24,14 +24,21 @@ def test_quick_benchmark_writes_the_result_files(nottingham_slice, nottingham, t
                                                            "PATH": "/usr/bin:/bin"}, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads((out / "nottingham.json").read_text())
-    assert [(r["config"], r["data"]) for r in result["runs"]] == [("lstm_vae-tiny", "full"),
-                                                                  ("lstm_vae-tiny", "melody")]
+    assert [(r["config"], r["data"], r["split"], r["onsets"]) for r in result["runs"]] == [
+        ("lstm_vae-tiny", "full", "segment", False), ("lstm_vae-tiny", "melody", "segment", False),
+        ("lstm_vae-tiny", "full", "file", True)]
     for run in result["runs"]:
         assert all(key in run for key in REQUIRED)
         assert 0 <= run["f1_free_running"] <= 1 and run["params"] > 0
     assert result["best"] == "lstm_vae-tiny"
     assert {t["name"] for t in result["targets"]} >= {"teacher-forced F1", "free-running F1"}
     assert 0 <= result["split_leak"]["nearest_train_segment_f1"] <= 1
+    onset_checks = result["onset_targets"]["lstm_vae-tiny-full-file-split-onsets"]
+    assert {t["name"] for t in onset_checks} >= {"free-running onset F1 (file split)", "round trip: notes back identical"}
+    assert result["roundtrip_onsets"]["survived_fraction"] == 1.0
+    for key in ("onset_f1_teacher_forced", "onset_f1_free_running", "onset_precision_free_running",
+                "onset_recall_free_running", "frame_f1_free_running", "split"):
+        assert all(key in run for run in result["runs"]), key
     md = (out / "nottingham.md").read_text()
     assert "| lstm_vae-tiny | melody |" in md and "python benchmarks/nottingham.py --quick" in md
     assert (out / "nottingham" / "lstm_vae-tiny-full-tsne.png").stat().st_size > 0

@@ -84,6 +84,9 @@ def test_elbo_per_step_and_spread_indices():
 
 FRACTIONS = [f"{prefix}_{stat}" for prefix in ("teacher_forced", "free_running", "copy_first_step")
              for stat in ("precision", "recall", "f1", "accuracy")] + ["all_zeros_accuracy", "note_density"]
+# The honest names: frame (per-cell) and note-onset scores, teacher-forced and free-running.
+SCORES = [f"{kind}_{stat}_{mode}" for kind in ("frame", "onset") for stat in ("precision", "recall", "f1")
+          for mode in ("teacher_forced", "free_running")]
 
 
 @pytest.fixture
@@ -104,11 +107,16 @@ def test_evaluate_writes_metrics_and_plots(trained_run, midi_folder, tmp_path, c
     assert main([str(run), "--cache-dir", str(tmp_path / "cache"), "--workers", "1"]) == 0
     out = capsys.readouterr().out
     assert "teacher-forced" in out and "free-running" in out and "active units" in out
+    assert "frame F1" in out and "onset F1" in out
 
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["val_segments"] == data["split"]["val_segments"] >= 5
-    for key in FRACTIONS:
+    for key in FRACTIONS + SCORES:
         assert 0.0 <= metrics[key] <= 1.0, key
+    for mode in ("teacher_forced", "free_running"):  # the old names stay for one release
+        for stat in ("precision", "recall", "f1"):
+            assert metrics[f"frame_{stat}_{mode}"] == metrics[f"{mode}_{stat}"]
+    assert metrics["onset_tolerance_steps"] == 0.5
     assert metrics["all_zeros_accuracy"] == pytest.approx(1 - metrics["note_density"])
     latent = metrics["latent_dim"]
     assert len(metrics["kl_per_dim_nats"]) == latent and min(metrics["kl_per_dim_nats"]) >= 0
@@ -133,7 +141,7 @@ def test_evaluate_writes_metrics_and_plots(trained_run, midi_folder, tmp_path, c
     # The split is rebuilt deterministically: the library call gives the same numbers again.
     again = evaluate_run(run, cache_dir=str(tmp_path / "cache"), workers=1, make_plots=False,
                          write=False)
-    for key in FRACTIONS + ["kl_per_segment_nats", "nll_per_segment_nats", "active_units"]:
+    for key in FRACTIONS + SCORES + ["kl_per_segment_nats", "nll_per_segment_nats", "active_units"]:
         assert again[key] == pytest.approx(metrics[key]), key
 
     # Too few points for a t-SNE: skipped, with the reason in the metrics.

@@ -114,3 +114,61 @@ def test_end_to_end_on_nottingham(nottingham_slice, tmp_path):
                             cwd=REPO, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert len(list((run / "generated").glob("sample_*.mid"))) == 2
+
+
+def midi_notes(path):
+    """(pitch, start s, end s, velocity) of every note of a MIDI file, sorted."""
+    pm = pretty_midi.PrettyMIDI(str(path))
+    return pm, sorted((n.pitch, n.start, n.end, n.velocity) for inst in pm.instruments for n in inst.notes)
+
+
+def test_generate_tempo_stretches_the_same_notes(tiny_run, tmp_path):
+    run, _ = tiny_run
+    args = [str(run), "--num", "2", "--temperature", "1.0", "--seed", "3", "--wav"]
+    generate_main(args + ["--out", str(tmp_path / "own")])
+    generate_main(args + ["--tempo", "90", "--out", str(tmp_path / "slow")])
+    for i in range(2):
+        name = f"sample_{i:02d}.mid"
+        own_pm, own = midi_notes(tmp_path / "own" / name)
+        slow_pm, slow = midi_notes(tmp_path / "slow" / name)
+        assert own_pm.get_tempo_changes()[1] == pytest.approx([120.0])
+        assert slow_pm.get_tempo_changes()[1] == pytest.approx([90.0], abs=1e-3)
+        assert own and [(p, v) for p, _, _, v in slow] == [(p, v) for p, _, _, v in own]
+        stretch = 120.0 / 90.0
+        np.testing.assert_allclose([(s, e) for _, s, e, _ in slow],
+                                   [(s * stretch, e * stretch) for _, s, e, _ in own], atol=1e-3)
+        assert [(slow_pm.time_to_tick(s), slow_pm.time_to_tick(e)) for _, s, e, _ in slow] == \
+               [(own_pm.time_to_tick(s), own_pm.time_to_tick(e)) for _, s, e, _ in own]
+    # The rendered WAVs follow the tempo too.
+    import soundfile
+
+    assert soundfile.info(str(tmp_path / "slow" / "sample_00.wav")).duration > \
+           soundfile.info(str(tmp_path / "own" / "sample_00.wav")).duration
+
+
+def one_line_exit_2(capsys, argv):
+    with pytest.raises(SystemExit) as exit_info:
+        generate_main(argv)
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert exit_info.value.code == 2 and len(lines) == 1 and lines[0].startswith("error:"), lines
+    return lines[0]
+
+
+@pytest.mark.parametrize("tempo", ["0", "-60", "nan"])
+def test_generate_tempo_must_be_positive(tiny_run, tmp_path, capsys, tempo):
+    line = one_line_exit_2(capsys, [str(tiny_run[0]), "--tempo", tempo, "--out", str(tmp_path / "out")])
+    assert "--tempo must be a positive" in line
+    assert not (tmp_path / "out").exists()
+
+
+def test_generate_tempo_on_an_audio_run_is_a_usage_error(tmp_path, capsys, monkeypatch):
+    import mguv.generate
+    from mguv.errors import UsageError
+    from mguv.representation import AudioClip
+
+    audio = TrainedModel(None, AudioClip(clip_samples=3000), latent_shape=(47, 4))
+    monkeypatch.setattr(mguv.generate.TrainedModel, "from_run", lambda *args, **kwargs: audio)
+    line = one_line_exit_2(capsys, [str(tmp_path), "--tempo", "90", "--out", str(tmp_path / "out")])
+    assert "--tempo applies to symbolic runs" in line
+    with pytest.raises(UsageError, match="symbolic"):
+        audio.write(np.zeros((1, 3000, 1), np.float32), str(tmp_path / "out"), "x", ["x"], tempo=90)

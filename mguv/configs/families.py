@@ -53,12 +53,12 @@ class LstmVaeModel:
     scheduled_sampling: float = 0.0
 
     def build(self, representation, train):
-        """The unbuilt, uncompiled VAE on piano-rolls [batch, segment_steps, num_pitches], 0/1."""
+        """The unbuilt, uncompiled VAE on piano-rolls [batch, segment_steps, channels], 0/1."""
         from mguv.models.lstm_vae import BiLstmEncoder, LstmDecoder
 
         rep = representation
         return _vae(self, train, BiLstmEncoder(self.encoder_units, self.encoder_layers, self.dropout, name="encoder"),
-                    LstmDecoder(rep.segment_steps, rep.num_pitches, self.decoder_units, self.decoder_layers,
+                    LstmDecoder(rep.segment_steps, rep.channels, self.decoder_units, self.decoder_layers,
                                 self.dropout, self.input_dropout, train.pos_weight, self.scheduled_sampling,
                                 name="decoder"))
 
@@ -135,7 +135,7 @@ class HierVaeModel:
     input_dropout: float = 0.0
 
     def build(self, representation, train):
-        """The unbuilt, uncompiled VAE on piano-rolls [batch, segment_steps, num_pitches], 0/1;
+        """The unbuilt, uncompiled VAE on piano-rolls [batch, segment_steps, channels], 0/1;
         a ``UsageError`` when num_subsequences does not divide segment_steps."""
         steps = representation.segment_steps
         if steps % self.num_subsequences:
@@ -143,7 +143,7 @@ class HierVaeModel:
         from mguv.models.hier_vae import HierarchicalDecoder
         from mguv.models.lstm_vae import BiLstmEncoder, LstmDecoder
 
-        core = LstmDecoder(steps // self.num_subsequences, representation.num_pitches, units=self.decoder_units,
+        core = LstmDecoder(steps // self.num_subsequences, representation.channels, units=self.decoder_units,
                            num_layers=self.decoder_layers, dropout=self.dropout, input_dropout=self.input_dropout,
                            pos_weight=train.pos_weight, name="core")
         return _vae(self, train, BiLstmEncoder(self.encoder_units, self.encoder_layers, self.dropout, name="encoder"),
@@ -169,10 +169,10 @@ class NextStepLstmModel:
     top_k: int = 4
 
     def build(self, representation, train):
-        """The unbuilt, uncompiled model of piano-rolls [batch, segment_steps, num_pitches], 0/1."""
+        """The unbuilt, uncompiled model of piano-rolls [batch, segment_steps, channels], 0/1."""
         from mguv.models.lstm import NextStepLstm
 
-        return NextStepLstm(representation.segment_steps, representation.num_pitches, self.units,
+        return NextStepLstm(representation.segment_steps, representation.channels, self.units,
                             self.num_layers, self.dropout, self.top_k, seed=train.seed, name=self.family)
 
 
@@ -207,8 +207,13 @@ class AttentionLstmModel:
             raise ValueError("num_voices must be at least 2 and window at least 1")
 
     def build(self, representation, train):
-        """The unbuilt, uncompiled model of piano-rolls [batch, segment_steps, num_pitches], 0/1."""
+        """The unbuilt, uncompiled model of binary piano-rolls [batch, segment_steps, num_pitches],
+        0/1. Its voices are pitches of a step, so a roll with onsets is a ``UsageError``."""
         from mguv.models.lstm_attention import AttentionLstm
+
+        if representation.onsets:
+            raise UsageError("lstm_attention splits each step into voices of the binary roll; train it "
+                             "with --set onsets=false")
 
         return AttentionLstm(representation.segment_steps, representation.num_pitches, self.units,
                              self.num_layers, self.num_heads, self.window, self.num_voices, self.head_units,
@@ -249,14 +254,14 @@ class VqVaeModel:
     top_k: int = 0
 
     def build(self, representation, train):
-        """The unbuilt, uncompiled model of piano-rolls [batch, segment_steps, num_pitches], 0/1;
+        """The unbuilt, uncompiled model of piano-rolls [batch, segment_steps, channels], 0/1;
         a ``UsageError`` when pattern_steps does not divide segment_steps."""
         steps = representation.segment_steps
         if steps % self.pattern_steps:
             raise UsageError(f"pattern_steps {self.pattern_steps} must divide segment_steps {steps}")
         from mguv.models.vq_vae import VQVAE
 
-        return VQVAE(steps, representation.num_pitches, self.pattern_steps, self.codebook_size, self.code_dim,
+        return VQVAE(steps, representation.channels, self.pattern_steps, self.codebook_size, self.code_dim,
                      self.hidden_units, self.decay, self.commitment, self.dead_code_threshold, train.pos_weight,
                      self.prior_units, self.prior_layers, self.prior_dropout, self.top_k, seed=train.seed,
                      name=self.family)
@@ -289,9 +294,9 @@ class WganModel:
 
     def build(self, representation, train):
         """The unbuilt, uncompiled GAN: its call() maps z [batch, latent_dim] to piano-rolls
-        [batch, segment_steps, num_pitches] in [0, 1]."""
+        [batch, segment_steps, channels] in [0, 1]."""
         from mguv.models.wgan import WGAN
 
-        return WGAN(representation.segment_steps, representation.num_pitches, self.latent_dim,
+        return WGAN(representation.segment_steps, representation.channels, self.latent_dim,
                     self.generator_units, self.critic_units, self.num_heads, self.n_critic, self.clip_value,
                     self.gp, self.critic_learning_rate, seed=train.seed, name=self.family)

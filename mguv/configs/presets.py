@@ -5,20 +5,22 @@ import dataclasses
 from mguv import representation as representations
 from mguv.configs.families import (AttentionLstmModel, ConvVaeModel, HierVaeModel, LstmVaeModel,
                                    NextStepLstmModel, PaperConvVaeModel, VqVaeModel, WganModel)
-from mguv.configs.registry import register
+from mguv.configs.registry import get, register
 from mguv.configs.schema import Config, TrainConfig
 
 register(Config(
     name="lstm_vae",
-    description="The default symbolic LSTM-VAE: 2-bar segments (32 steps at 4 per beat), C3..B5.",
-    representation=representations.PianoRoll(),
+    description="The default symbolic LSTM-VAE: 2-bar segments cut at the bar lines of 4/4 tunes (32 steps at "
+                "4 per beat), C3..B5, with onsets (a note struck again stays two notes).",
+    representation=representations.PianoRoll(onsets=True, segment_bars=2),
     model=LstmVaeModel(),
     train=TrainConfig(),
 ))
 register(Config(
     name="lstm_vae-demo",
-    description="A small LSTM-VAE that trains in minutes on a laptop CPU (used by `make demo`).",
-    representation=representations.PianoRoll(),
+    description="A small LSTM-VAE that trains in minutes on a laptop CPU (used by `make demo`); 2 bars of "
+                "4/4 cut at bar lines, with onsets.",
+    representation=representations.PianoRoll(onsets=True, segment_bars=2),
     model=LstmVaeModel(latent_dim=32, encoder_units=128, decoder_units=128, decoder_layers=1),
     train=TrainConfig(epochs=40, batch_size=64, learning_rate=1e-3, beta_warmup_steps=800),
 ))
@@ -44,6 +46,14 @@ register(Config(
     train=TrainConfig(epochs=200, batch_size=256, learning_rate=2e-3, weight_decay=1e-4, clipnorm=1.0,
                       beta=0.2, beta_warmup_steps=600, pos_weight=2.0, split="segment",
                       early_stopping_patience=8),
+))
+_NOTTINGHAM = get("lstm_vae-nottingham")
+register(dataclasses.replace(
+    _NOTTINGHAM,
+    name="lstm_vae-nottingham-onsets",
+    description="lstm_vae-nottingham's model and recipe on the note-faithful representation: rolls with "
+                "onsets, 2-bar segments cut at the bar lines of 4/4 tunes (benchmarks/nottingham.py).",
+    representation=dataclasses.replace(_NOTTINGHAM.representation, onsets=True, segment_bars=2),
 ))
 register(Config(
     name="lstm_vae-tiny",

@@ -1,8 +1,9 @@
 """Parse a corpus once, in parallel with a progress bar, and cache the note lists on disk.
 
-The cache is one compressed ``.npz`` per source (no pickle), keyed by the SHA-1 of every file's
-contents, ``steps_per_beat`` and the parser version. A second run with the same files reads the
-cache and parses nothing; editing, adding or removing a file makes a new key.
+The cache is one compressed ``.npz`` per source (no pickle) holding every file's notes and meter,
+keyed by the SHA-1 of every file's contents, ``steps_per_beat`` and the parser version. A second
+run with the same files reads the cache and parses nothing; editing, adding or removing a file
+makes a new key.
 """
 
 import concurrent.futures
@@ -16,8 +17,8 @@ import threading
 import numpy as np
 from tqdm.auto import tqdm
 
-from mguv.data.parse import PARSER_VERSION, parse_file
-from mguv.data.types import ParsedSource
+from mguv.data.parse import PARSER_VERSION, parse_score
+from mguv.data.types import Meter, ParsedSource
 from mguv.io import atomic_path
 
 
@@ -41,7 +42,7 @@ def _cache_key(items, steps_per_beat):
 
 
 def _parse_job(args):
-    return parse_file(*args)
+    return parse_score(*args)
 
 
 def _start_method():
@@ -118,14 +119,17 @@ def parse_source(source, steps_per_beat, cache_dir=None, workers=None, progress=
     results = _parse_all(items, steps_per_beat, workers or os.cpu_count() or 1,
                          f"parsing {source.label}", progress)
     parsed = ParsedSource(source.label, [], [], [])
-    for position, item, (file_notes, reason) in zip(positions, items, results):
+    for position, item, (file_notes, meter, fallback, reason) in zip(positions, items, results):
         if file_notes is None:
             parsed.bad.append((item.name, reason))
             parsed.bad_index.append(position)
         else:
             parsed.names.append(item.name)
             parsed.notes.append(file_notes)
+            parsed.meters.append(meter)
             parsed.index.append(position)
+            if fallback:
+                parsed.fallbacks.append((item.name, fallback))
     if path:
         _save(path, parsed)
     return parsed
@@ -150,6 +154,8 @@ def _complete_shards(path):
 
 def _save(path, parsed):
     offsets = np.cumsum([0] + [len(n) for n in parsed.notes])
+    signatures = [s for m in parsed.meters for s in m.time_signatures]
+    signature_offsets = np.cumsum([0] + [len(m.time_signatures) for m in parsed.meters])
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as f:
             np.savez_compressed(
@@ -161,20 +167,38 @@ def _save(path, parsed):
                 bad_names=np.asarray([b[0] for b in parsed.bad], dtype=str),
                 bad_index=np.asarray(parsed.bad_index, dtype=np.int64),
                 bad_reasons=np.asarray([b[1] for b in parsed.bad], dtype=str),
+                time_signatures=np.asarray(signatures, np.int64).reshape(-1, 3),
+                time_signature_offsets=signature_offsets.astype(np.int64),
+                tempo=np.asarray([m.tempo for m in parsed.meters], np.float64),
+                first_downbeat=np.asarray([m.first_downbeat_step for m in parsed.meters], np.int64),
+                fallback_names=np.asarray([f[0] for f in parsed.fallbacks], dtype=str),
+                fallback_reasons=np.asarray([f[1] for f in parsed.fallbacks], dtype=str),
             )
 
 
 def _load(paths, label):
     """Reads one cache file, or merges shard files back into source order."""
-    files, bad = [], []
+    files, bad, fallbacks = [], [], []
     for path in paths:
         with np.load(path, allow_pickle=False) as z:
             offsets, notes = z["offsets"], z["notes"]
             files += zip(z["index"].tolist(), (str(n) for n in z["names"]),
-                         (notes[a:b] for a, b in zip(offsets[:-1], offsets[1:])))
+                         (notes[a:b] for a, b in zip(offsets[:-1], offsets[1:])), _meters(z))
             bad += zip(z["bad_index"].tolist(), (str(n) for n in z["bad_names"]),
                        (str(r) for r in z["bad_reasons"]))
+            fallbacks += zip((str(n) for n in z["fallback_names"]),
+                             (str(r) for r in z["fallback_reasons"]))
     files.sort(key=lambda f: f[0])
     bad.sort(key=lambda b: b[0])
     return ParsedSource(label=label, names=[f[1] for f in files], notes=[f[2] for f in files],
-                        bad=[(b[1], b[2]) for b in bad], from_cache=True)
+                        bad=[(b[1], b[2]) for b in bad], from_cache=True,
+                        meters=[f[3] for f in files], fallbacks=fallbacks)
+
+
+def _meters(z):
+    """The ``Meter`` of every file in one cache file, in its order."""
+    signatures = [tuple(s) for s in z["time_signatures"].tolist()]
+    offsets = z["time_signature_offsets"].tolist()
+    return [Meter(tuple(signatures[a:b]), tempo, downbeat)
+            for a, b, tempo, downbeat in zip(offsets[:-1], offsets[1:], z["tempo"].tolist(),
+                                             z["first_downbeat"].tolist())]

@@ -11,7 +11,7 @@ import numpy as np
 
 
 class SymbolicConverter:
-    """Piano-roll segments <-> MIDI. Examples are bool/float [segment_steps, num_pitches]."""
+    """Piano-roll segments <-> MIDI. Examples are bool/float [segment_steps, rep.channels]."""
 
     mode = "symbolic"
     extension = ".mid"
@@ -37,7 +37,8 @@ class SymbolicConverter:
     def dataset(self, x, batch_size, shuffle=False, seed=0, transpose=0):
         from mguv.data.pipeline import make_dataset
 
-        return make_dataset(x, batch_size, shuffle=shuffle, seed=seed, transpose=transpose)
+        return make_dataset(x, batch_size, shuffle=shuffle, seed=seed, transpose=transpose,
+                            pitch_groups=self.rep.channels // self.rep.num_pitches)
 
     def write(self, example, path):
         """Writes one roll [steps, pitches] to ``path`` (.mid)."""
@@ -46,17 +47,21 @@ class SymbolicConverter:
         write_midi(example, self.rep, path)
 
     def read_example(self, path):
-        """The first non-silent segment of a score file, float32 [steps, pitches]."""
-        from mguv.data.parse import parse_file
-        from mguv.data.roll import notes_to_roll, parse_steps_per_beat, segment, to_rep_grid
+        """The first non-silent segment of a score file, cut as training cuts it, float32
+        [steps, rep.channels]."""
+        from mguv.data.parse import parse_score
+        from mguv.data.roll import cut_segments, notes_to_roll, parse_steps_per_beat, to_rep_grid
         from mguv.errors import UsageError
 
-        notes, reason = parse_file(os.path.basename(path), path, None, parse_steps_per_beat(self.rep))
+        notes, meter, _, reason = parse_score(os.path.basename(path), path, None, parse_steps_per_beat(self.rep))
         if notes is None:
             raise UsageError(f"{path}: cannot read it ({reason})")
-        segments, _ = segment(notes_to_roll(to_rep_grid(notes, self.rep)[0], self.rep)[0], self.rep)
+        roll = notes_to_roll(to_rep_grid(notes, self.rep)[0], self.rep)[0]
+        segments, _, per_meter = cut_segments(roll, self.rep, meter)
         if not len(segments):
-            raise UsageError(f"{path}: no non-silent {self.rep.segment_steps}-step segment in "
+            where = (f" of {self.rep.meter_numerator}/{self.rep.meter_denominator} bars (the file has "
+                     f"{', '.join(per_meter) or 'no whole bars'})") if self.rep.segment_bars else ""
+            raise UsageError(f"{path}: no non-silent {self.rep.segment_steps}-step segment{where} in "
                              f"pitches {self.rep.min_pitch}..{self.rep.max_pitch}")
         return segments[0].astype(np.float32)
 

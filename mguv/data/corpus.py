@@ -97,7 +97,7 @@ def load_segments(specs, rep, cache_dir=None, workers=None, progress=True):
     caches off), so a second load reads one file instead of rasterizing every tune again.
 
     Returns:
-      ``types.Segments``: x bool [num_segments, segment_steps, num_pitches], file ids, start steps,
+      ``types.Segments``: x bool [num_segments, segment_steps, rep.channels], file ids, start steps,
       files and the report.
 
     Raises:
@@ -142,4 +142,18 @@ def describe(report):
         steps = sorted(report["adaptive_steps"].items(), key=lambda kv: -kv[1])
         lines.append("  adaptive step (quarter notes: files): "
                      + ", ".join(f"{k}: {v}" for k, v in steps))
+    if report.get("first_time_signatures"):
+        meters = sorted(report["first_time_signatures"].items(), key=lambda kv: -kv[1])
+        lines.append("  first time signature (files): " + ", ".join(f"{k} {v}" for k, v in meters))
+    if report.get("segments_by_meter"):
+        kept = report.get("meter", "")
+        meters = sorted(report["segments_by_meter"].items(), key=lambda kv: -kv[1])
+        lines.append(f"  whole {report['segment_bars']}-bar segments by meter (only {kept} kept; set "
+                     "meter_numerator/meter_denominator to train on another): "
+                     + ", ".join(f"{k} {v}" for k, v in meters))
+    pretty = report.get("pretty_midi_files", [])
+    if pretty:
+        first = pretty[0]
+        lines.append(f"  {len(pretty)} MIDI files read by pretty_midi instead of symusic, e.g. "
+                     f"{first['source']}/{first['file']}: {first['reason']}")
     return "\n".join(lines)

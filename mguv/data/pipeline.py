@@ -5,17 +5,22 @@ import numpy as np
 import tensorflow as tf
 
 
-def random_transpose(x, max_shift, seed):
+def random_transpose(x, max_shift, seed, groups=1):
     """Shifts a batch of rolls along the pitch axis by a random number of semitones per segment.
 
     Args:
-      x: float32 [batch, steps, pitches].
+      x: float32 [batch, steps, groups * pitches]: ``groups`` blocks of pitch channels (2 for a
+        roll with onsets: frames, then onsets), each shifted by the segment's one shift.
       max_shift: largest shift in semitones, up or down.
       seed: int, for the stateless random draw (combined with the batch's position).
 
     The shift for each segment is drawn uniformly from the shifts in [-max_shift, max_shift] that
     keep all of its notes inside the pitch range, so augmentation never drops a note.
     """
+    if groups > 1:  # the blocks side by side in time: [batch, groups * steps, pitches]
+        steps = tf.shape(x)[1]
+        shifted = random_transpose(tf.concat(tf.split(x, groups, axis=2), axis=1), max_shift, seed)
+        return tf.concat([shifted[:, g * steps:(g + 1) * steps] for g in range(groups)], axis=2)
     pitches = tf.shape(x)[2]
     active = tf.reduce_any(x > 0, axis=1)  # [batch, pitches]
     idx = tf.range(pitches)
@@ -34,16 +39,17 @@ def random_transpose(x, max_shift, seed):
     return gathered * tf.cast(valid, x.dtype)[:, None, :]
 
 
-def make_dataset(x, batch_size, shuffle=False, seed=0, transpose=0, drop_remainder=False):
-    """Batches segments into a ``tf.data.Dataset`` of float32 [batch, steps, pitches] in {0, 1}.
+def make_dataset(x, batch_size, shuffle=False, seed=0, transpose=0, drop_remainder=False, pitch_groups=1):
+    """Batches segments into a ``tf.data.Dataset`` of float32 [batch, steps, channels] in {0, 1}.
 
     Args:
-      x: bool or uint8 array [num_segments, steps, pitches].
+      x: bool or uint8 array [num_segments, steps, channels].
       batch_size: segments per batch.
       shuffle: reshuffle every epoch (seeded).
       seed: shuffle/augmentation seed.
       transpose: max semitones of random transposition (0 = none); use for training only.
       drop_remainder: drop a last partial batch.
+      pitch_groups: blocks of pitch channels that transpose together (``random_transpose``).
     """
     ds = tf.data.Dataset.from_tensor_slices(np.asarray(x, np.uint8))
     if shuffle:
@@ -53,7 +59,7 @@ def make_dataset(x, batch_size, shuffle=False, seed=0, transpose=0, drop_remaind
     if transpose:
         seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
         ds = tf.data.Dataset.zip(ds, seeds).map(
-            lambda b, s: random_transpose(b, transpose, s), num_parallel_calls=tf.data.AUTOTUNE)
+            lambda b, s: random_transpose(b, transpose, s, pitch_groups), num_parallel_calls=tf.data.AUTOTUNE)
     return with_data_sharding(ds.prefetch(tf.data.AUTOTUNE))
 
 

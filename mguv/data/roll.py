@@ -1,8 +1,10 @@
-"""Note lists <-> binary piano-rolls <-> MIDI, and cutting rolls into segments.
+"""Note lists <-> piano-rolls <-> MIDI, and cutting rolls into segments.
 
-A piano-roll is a bool array [steps, num_pitches]; column j is MIDI pitch ``min_pitch + j``.
-Consecutive active steps are one held note, so repeated notes of one pitch merge (the paper's
-binary representation).
+A piano-roll is a bool array [steps, rep.channels]; column j < num_pitches is MIDI pitch
+``min_pitch + j`` sounding. In the binary roll (the papers') consecutive active steps are one held
+note, so a note struck again where the same pitch ends merges with it. With ``rep.onsets`` column
+``num_pitches + j`` marks the steps where a note of that pitch starts, and every onset begins a
+new note.
 """
 
 import numpy as np
@@ -63,11 +65,11 @@ def notes_to_roll(notes, rep, length=None):
 
     Args:
       notes: int array [N, 3] of (MIDI pitch, onset step, offset step), offsets exclusive.
-      rep: a ``PianoRoll`` representation (pitch range, melody option).
+      rep: a ``PianoRoll`` representation (pitch range, melody option, onsets).
       length: number of steps; defaults to the last offset.
 
     Returns:
-      (roll bool [length, num_pitches], number of notes dropped for being outside the pitch range).
+      (roll bool [length, rep.channels], number of notes dropped for being outside the pitch range).
     """
     notes = np.asarray(notes, np.int64).reshape(-1, 3)
     if length is None:
@@ -85,7 +87,29 @@ def notes_to_roll(notes, rep, length=None):
     roll = np.cumsum(edges[:-1], axis=0) > 0
     if rep.melody_only:
         roll = highest_note(roll)
+    if rep.onsets:
+        starts = np.zeros_like(roll)
+        sounding = start < end  # a note of no length inside the roll has no onset to mark
+        starts[start[sounding], column[sounding]] = True
+        roll = np.concatenate([roll, starts & roll], axis=1)
     return roll, dropped
+
+
+def onset_cells(roll, rep):
+    """Where notes start: rolls [..., steps, rep.channels] -> bool [..., steps, num_pitches].
+
+    With ``rep.onsets``: a sounding cell whose onset is marked, or whose pitch was silent the step
+    before (an onset the model left out cannot make a note vanish). Binary roll: a sounding cell
+    whose pitch was silent the step before (step 0 counts as preceded by silence).
+    """
+    roll = np.asarray(roll) > 0.5
+    frames = roll[..., :rep.num_pitches]
+    before = np.zeros_like(frames)
+    before[..., 1:, :] = frames[..., :-1, :]
+    starts = frames & ~before
+    if rep.onsets:
+        starts |= frames & roll[..., rep.num_pitches:]
+    return starts
 
 
 def highest_note(roll):
@@ -103,7 +127,7 @@ def segment(roll, rep):
     A trailing partial segment is dropped, and so are silent segments.
 
     Returns:
-      bool [num_segments, segment_steps, num_pitches] and the onset step of each segment [num_segments].
+      bool [num_segments, segment_steps, rep.channels] and the onset step of each segment [num_segments].
     """
     steps = rep.segment_steps
     starts = np.arange(0, max(len(roll) - steps + 1, 0), rep.hop)
@@ -114,24 +138,108 @@ def segment(roll, rep):
     return segments[keep], starts[keep]
 
 
+def bar_lines(meter, length, steps_per_beat):
+    """The whole bars of a file: [(start step, numerator, denominator)] in time order.
+
+    Bars run from ``meter.first_downbeat_step`` (a pickup before it is no bar) under the time
+    signature in force (``meter``: a ``mguv.data.types.Meter``; 4/4 when it states none); a bar
+    ends before the next time signature begins and before ``length`` steps, or is left out. A
+    meter whose bar is not a whole number of steps on this grid gives no bars.
+    """
+    signatures = list(meter.time_signatures) or [(0, 4, 4)]
+    bars = []
+    for i, (step, num, den) in enumerate(signatures):
+        end = min(signatures[i + 1][0] if i + 1 < len(signatures) else length, length)
+        size = steps_per_beat * 4 * num / den
+        if size != int(size) or size < 1:
+            continue
+        start = max(step, meter.first_downbeat_step)
+        while start + size <= end:
+            bars.append((start, num, den))
+            start += int(size)
+    return bars
+
+
+def segment_at_bars(roll, rep, meter):
+    """Cuts a roll [steps, channels] into segments of ``rep.segment_bars`` bars of the
+    representation's meter, each starting on a bar line (``bar_lines``; the bar holding the last
+    note counts, rests to its end added); silent segments are dropped.
+
+    Returns:
+      (bool [num_segments, segment_steps, rep.channels], their start steps [num_segments],
+      {"num/den": whole segments of that meter in the file} for every meter it has, kept or not).
+    """
+    # The last bar of a tune often ends in rests after its last note: pad the roll so it counts.
+    longest = max([rep.steps_per_beat * 4 * num / den for _, num, den in meter.time_signatures] or [0.0])
+    pad = int(np.ceil(max(longest, rep.steps_per_bar)))
+    notes_end = len(roll)
+    roll = np.concatenate([roll, np.zeros((pad,) + roll.shape[1:], roll.dtype)])
+    runs = []  # runs of back-to-back bars in one meter
+    bars = [b for b in bar_lines(meter, len(roll), rep.steps_per_beat) if b[0] < notes_end]
+    for start, num, den in bars:
+        last = runs[-1][-1] if runs else None
+        if last and last[1:] == (num, den) and last[0] + int(rep.steps_per_beat * 4 * num / den) == start:
+            runs[-1].append((start, num, den))
+        else:
+            runs.append([(start, num, den)])
+    hop = rep.hop_steps // int(rep.steps_per_bar) if rep.hop_steps else rep.segment_bars
+    per_meter, starts = {}, []
+    for run in runs:
+        key = f"{run[0][1]}/{run[0][2]}"
+        firsts = range(0, len(run) - rep.segment_bars + 1, hop)
+        per_meter[key] = per_meter.get(key, 0) + len(firsts)
+        if run[0][1:] == (rep.meter_numerator, rep.meter_denominator):
+            starts += [run[k][0] for k in firsts]
+    if not starts:
+        return np.zeros((0,) + rep.shape, bool), np.zeros(0, np.int64), per_meter
+    segments = np.stack([roll[s:s + rep.segment_steps] for s in starts])
+    keep = segments.any(axis=(1, 2))
+    return segments[keep], np.asarray(starts)[keep], per_meter
+
+
+def cut_segments(roll, rep, meter):
+    """The segments of a file's roll as the representation cuts them: at bar lines when
+    ``rep.segment_bars`` (``segment_at_bars``), else every ``rep.hop`` steps from step 0
+    (``segment``). Returns (segments, start steps, {"num/den": whole segments} or {})."""
+    if rep.segment_bars:
+        return segment_at_bars(roll, rep, meter)
+    segments, starts = segment(roll, rep)
+    return segments, starts, {}
+
+
 def roll_to_notes(roll, rep):
-    """Turns runs of active steps into notes [N, 3] (MIDI pitch, onset step, offset step), sorted."""
-    roll = np.asarray(roll) > 0
-    padded = np.pad(roll, ((1, 1), (0, 0))).astype(np.int8)
-    diff = np.diff(padded, axis=0)
-    on_step, on_col = np.nonzero(diff == 1)
-    off_step, off_col = np.nonzero(diff == -1)
-    # Runs come out in the same (column, step) order from both, so sort both by column then step.
+    """Turns a roll [steps, rep.channels] into notes [N, 3] (MIDI pitch, onset step, offset step),
+    sorted by onset then pitch: a note starts at every onset (``onset_cells``) and lasts while its
+    pitch sounds, up to the next onset of that pitch."""
+    roll = np.asarray(roll) > 0.5
+    frames = roll[:, :rep.num_pitches]
+    starts = onset_cells(roll, rep)
+    steps = len(frames)
+    # A note stops at step t (exclusive) when its pitch sounded at t - 1 and, at t, is silent or
+    # starts again; t = steps closes every note still sounding.
+    after_frames = np.zeros((steps + 1, frames.shape[1]), bool)
+    after_frames[:steps] = frames
+    after_starts = np.zeros_like(after_frames)
+    after_starts[:steps] = starts
+    before = np.zeros_like(after_frames)
+    before[1:] = frames
+    stops = before & (~after_frames | after_starts)
+    on_step, on_col = np.nonzero(starts)
+    off_step, off_col = np.nonzero(stops)
+    # Starts and stops alternate within a column, so sorting both by (column, step) pairs them.
     on = np.lexsort((on_step, on_col))
     off = np.lexsort((off_step, off_col))
     notes = np.stack([on_col[on] + rep.min_pitch, on_step[on], off_step[off]], axis=1)
     return notes[np.lexsort((notes[:, 0], notes[:, 1]))].astype(np.int32).reshape(-1, 3)
 
 
-def roll_to_midi(roll, rep, velocity=90):
-    """Writes a piano-roll as a ``pretty_midi.PrettyMIDI`` at ``rep.tempo`` with program ``rep.program``.
+def roll_to_midi(roll, rep):
+    """Writes a piano-roll as a ``pretty_midi.PrettyMIDI`` with what the representation says.
 
-    roll: [steps, num_pitches], bool or probabilities (> 0.5 counts as on).
+    roll: [steps, rep.channels], bool or probabilities (> 0.5 counts as on).
+    The file carries ``rep.tempo`` (quarter notes per minute), the time signature
+    ``rep.meter_numerator``/``rep.meter_denominator``, and one track named ``rep.track_name`` with
+    General MIDI program ``rep.program`` whose notes all have velocity ``rep.velocity``.
     The tick resolution is a multiple of ``steps_per_beat`` so step boundaries land on exact ticks,
     which makes roll -> MIDI -> roll an exact round trip.
     """
@@ -139,16 +247,19 @@ def roll_to_midi(roll, rep, velocity=90):
 
     resolution = 480 if 480 % rep.steps_per_beat == 0 else 120 * rep.steps_per_beat
     pm = pretty_midi.PrettyMIDI(resolution=resolution, initial_tempo=rep.tempo)
-    inst = pretty_midi.Instrument(program=rep.program)
+    pm.time_signature_changes.append(pretty_midi.TimeSignature(rep.meter_numerator, rep.meter_denominator, 0))
+    inst = pretty_midi.Instrument(program=rep.program, name=rep.track_name)
     dt = rep.seconds_per_step
     for pitch, start, end in roll_to_notes(np.asarray(roll) > 0.5, rep):
-        inst.notes.append(pretty_midi.Note(velocity, int(pitch), start * dt, end * dt))
+        inst.notes.append(pretty_midi.Note(rep.velocity, int(pitch), start * dt, end * dt))
     pm.instruments.append(inst)
     return pm
 
 
 def write_midi(roll, rep, path):
-    """Writes ``roll`` [steps, num_pitches] to ``path`` atomically (temp file, then rename)."""
+    """Writes ``roll`` [steps, rep.channels] to ``path`` as a MIDI file (``roll_to_midi``: the
+    representation's tempo, time signature, program, velocity and track name), atomically (temp
+    file, then rename)."""
     from mguv.io import atomic_path
 
     with atomic_path(path) as tmp:

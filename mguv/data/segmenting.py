@@ -24,10 +24,11 @@ def segment_corpus(sources, parsed, rep):
       yields a segment.
     """
     x, file_id, start_step, files = [], [], [], []
-    report = {"sources": {}, "bad_files": [], "notes_total": 0, "notes_out_of_range": 0}
+    report = {"sources": {}, "bad_files": [], "notes_total": 0, "notes_out_of_range": 0,
+              "pretty_midi_files": [], "first_time_signatures": {}}
     for source, source_parsed in zip(sources, parsed):
         count = 0
-        for name, notes in zip(source_parsed.names, source_parsed.notes):
+        for name, notes, meter in zip(source_parsed.names, source_parsed.notes, source_parsed.meters):
             notes, step = rolls.to_rep_grid(notes, rep)
             if rep.adaptive_step:
                 key = f"{step:g}"
@@ -36,7 +37,10 @@ def segment_corpus(sources, parsed, rep):
             roll, dropped = rolls.notes_to_roll(notes, rep)
             report["notes_total"] += len(notes)
             report["notes_out_of_range"] += dropped
-            segs, starts = rolls.segment(roll, rep)
+            segs, starts, per_meter = rolls.cut_segments(roll, rep, meter)
+            for key, n in per_meter.items():
+                by_meter = report.setdefault("segments_by_meter", {})
+                by_meter[key] = by_meter.get(key, 0) + n
             if len(segs):
                 x.append(segs)
                 start_step.append(starts)
@@ -46,10 +50,20 @@ def segment_corpus(sources, parsed, rep):
         report["sources"][source.label] = {
             "files": len(source.items), "parsed": len(source_parsed.names), "bad": len(source_parsed.bad),
             "segments": count, "from_cache": source_parsed.from_cache,
+            "read_by_pretty_midi": len(source_parsed.fallbacks),
         }
         report["bad_files"] += [{"source": source.label, "file": n, "reason": r}
                                 for n, r in source_parsed.bad]
+        report["pretty_midi_files"] += [{"source": source.label, "file": n, "reason": r}
+                                        for n, r in source_parsed.fallbacks]
+        signatures = report["first_time_signatures"]
+        for meter in source_parsed.meters:
+            first = meter.time_signatures[0] if meter.time_signatures else None
+            key = f"{first[1]}/{first[2]}" if first else "none"
+            signatures[key] = signatures.get(key, 0) + 1
     if not x:
         return None
     report["segments"] = sum(len(s) for s in x)
+    if rep.segment_bars:
+        report.update(segment_bars=rep.segment_bars, meter=f"{rep.meter_numerator}/{rep.meter_denominator}")
     return Segments(np.concatenate(x), np.concatenate(file_id), np.concatenate(start_step), files, report)

@@ -1,6 +1,6 @@
 """Plain data types shared by the data modules: score/audio files (``Item``, ``Source``), what
-parsing and decoding make of one source (``ParsedSource``, ``DecodedSource``), and a whole corpus
-ready for training (``Segments``, ``Clips``).
+parsing and decoding make of one source (``ParsedSource`` with each file's ``Meter``,
+``DecodedSource``), and a whole corpus ready for training (``Segments``, ``Clips``).
 
 This module imports nothing from mguv and must not import TensorFlow: worker processes load it.
 """
@@ -40,6 +40,29 @@ class Source:
     items: tuple
 
 
+@dataclasses.dataclass(frozen=True)
+class Meter:
+    """A score file's meter and tempo, on the same step grid as its notes.
+
+    Attributes:
+      time_signatures: ((step, numerator, denominator), ...), one per change of meter in time order
+        (a restatement of the current one is left out); steps on the parse grid (``steps_per_beat``
+        per quarter note), e.g. ((0, 6, 8),) for a tune in 6/8. Empty when the file states none.
+      tempo: the file's first tempo in quarter notes per minute (120, the MIDI default, when it
+        states none).
+      first_downbeat_step: the step where the first full bar begins; bar lines follow from there
+        by the time signatures. In a MIDI file, the first time signature's step (0 when there is
+        none), or the second's where the first is cut short by it before its first bar ends (a
+        pickup, as pretty_midi writes one; Nottingham's files pad a pickup to a full bar instead).
+        In a music21 score, the first measure's offset, or after a pickup (anacrusis: a first
+        measure shorter than its bar) the pickup's length.
+    """
+
+    time_signatures: tuple = ()
+    tempo: float = 120.0
+    first_downbeat_step: int = 0
+
+
 @dataclasses.dataclass
 class ParsedSource:
     """The parsed score files of one source.
@@ -53,6 +76,9 @@ class ParsedSource:
       from_cache: whether this came from the cache without parsing.
       index: positions of ``names`` in the source.
       bad_index: positions of ``bad`` in the source.
+      meters: one ``Meter`` per parsed file, parallel to ``names``.
+      fallbacks: (name, why) for every MIDI file read by pretty_midi instead of symusic (symusic
+        failed on it, or would pair its note-ons and note-offs differently).
     """
 
     label: str
@@ -62,6 +88,8 @@ class ParsedSource:
     from_cache: bool = False
     index: list = dataclasses.field(default_factory=list)
     bad_index: list = dataclasses.field(default_factory=list)
+    meters: list = dataclasses.field(default_factory=list)
+    fallbacks: list = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass
@@ -92,8 +120,10 @@ class Segments:
       file_id: int [num_segments], index into ``files``.
       start_step: int [num_segments], where each segment starts in its file (representation steps).
       files: (source label, file name) per usable file.
-      report: counts for the user (per-source segments, bad files, notes out of range; with an
-        adaptive step, "adaptive_steps": {step in quarter notes: files}).
+      report: counts for the user (per-source segments, bad files, notes out of range,
+        "first_time_signatures": {"6/8": files, ..., "none": files}, "pretty_midi_files" read by
+        pretty_midi instead of symusic; with an adaptive step, "adaptive_steps": {step in quarter
+        notes: files}).
     """
 
     x: np.ndarray

@@ -1,4 +1,4 @@
-"""Streaming metrics: note-level scores for piano-rolls (counts accumulate over the epoch, then
+"""Streaming metrics: cell (frame) scores for piano-rolls (counts accumulate over the epoch, then
 divide), and epoch means of a waveform distance."""
 
 import keras
@@ -9,7 +9,7 @@ from mguv.models.losses import mr_stft_distance, snr_db
 
 @keras.saving.register_keras_serializable(package="mguv")
 class NoteScore(keras.metrics.Metric):
-    """Note-level precision, recall or F1 over every (step, pitch) cell seen in an epoch.
+    """Cell-level (frame) precision, recall or F1 over every (step, channel) cell seen in an epoch.
 
     ``update_state(y_true, y_pred)``: y_true {0,1} and y_pred probabilities, any equal shapes
     ([batch, steps, pitches]); a cell is predicted on when y_pred > threshold. Counts are summed

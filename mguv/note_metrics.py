@@ -1,0 +1,88 @@
+"""Note-level onset metrics for piano-rolls, binary or with onsets (mir_eval's transcription matching).
+
+The frame metrics of ``mguv.metrics_eval`` score every cell on its own, so they cannot see a lost
+onset: a model that merges two repeated quarter notes into one half note covers the same cells and
+scores a perfect frame F1. Here both rolls are turned into notes (``mguv.data.roll.roll_to_notes``)
+and an estimated note finds a reference note when it has the same pitch and its onset lies within
+half a step; offsets are ignored (mir_eval's ``offset_ratio=None``, the usual "onset F1" of
+transcription). Each note is matched at most once (a maximum bipartite matching).
+
+As in ``mguv.metrics_eval``, everything works on counts so that a split can be scored batch by
+batch: sum the (matched, reference, estimated) counts of every segment, then turn the totals into
+scores once. A score is then the corpus-level value, not a mean of per-segment values.
+"""
+
+import numpy as np
+
+from mguv.data.roll import roll_to_notes
+
+# Index of each count in the arrays ``note_counts`` returns.
+MATCHED, REF, EST = range(3)
+ONSET_TOLERANCE_STEPS = 0.5
+# Pitches are whole MIDI notes, so anything below a semitone (100 cents) compares them exactly.
+PITCH_TOLERANCE_CENTS = 1.0
+
+
+def match_count(ref_notes, est_notes, seconds_per_step, onset_tolerance_steps=ONSET_TOLERANCE_STEPS):
+    """How many estimated notes match a reference note (same pitch, onset within tolerance).
+
+    Args:
+      ref_notes: [N, 3] (MIDI pitch, onset step, offset step), as ``roll_to_notes`` gives: the data.
+        Steps may be fractional.
+      est_notes: [M, 3], the same layout: the prediction.
+      seconds_per_step: the duration of one step in seconds (``PianoRoll.seconds_per_step``).
+      onset_tolerance_steps: the largest onset difference that still matches, in steps (inclusive).
+
+    Returns:
+      int in [0, min(N, M)]: the size of mir_eval's maximum one-to-one matching (offsets ignored).
+    """
+    ref = np.asarray(ref_notes, np.float64).reshape(-1, 3)
+    est = np.asarray(est_notes, np.float64).reshape(-1, 3)
+    if len(ref) == 0 or len(est) == 0:
+        return 0  # nothing to match; mir_eval would only warn about the empty side
+    import mir_eval  # imports scipy: about a second, paid only when there are notes to match
+
+    matching = mir_eval.transcription.match_notes(
+        ref[:, 1:] * seconds_per_step, mir_eval.util.midi_to_hz(ref[:, 0]),
+        est[:, 1:] * seconds_per_step, mir_eval.util.midi_to_hz(est[:, 0]),
+        onset_tolerance=onset_tolerance_steps * seconds_per_step,
+        pitch_tolerance=PITCH_TOLERANCE_CENTS, offset_ratio=None)
+    return len(matching)
+
+
+def note_counts(truth, pred, rep):
+    """Note counts of two rolls, summed over their segments.
+
+    Args:
+      truth: [segments, *rep.shape] in {0, 1} (or bool): the data, one roll per segment in the
+        layout ``roll_to_notes`` reads.
+      pred: same shape: probabilities, {0, 1} or bool; a cell is on when > 0.5.
+      rep: the ``PianoRoll`` representation (its pitch range and ``seconds_per_step``).
+
+    Returns:
+      int64 [3] (matched, reference, estimated) notes; indexed by MATCHED, REF, EST.
+    """
+    t = np.asarray(truth) > 0.5
+    p = np.asarray(pred) > 0.5
+    if t.shape != p.shape:
+        raise ValueError(f"truth {t.shape} and prediction {p.shape} differ in shape")
+    counts = np.zeros(3, np.int64)
+    for t_roll, p_roll in zip(t.reshape((-1,) + t.shape[-2:]), p.reshape((-1,) + p.shape[-2:])):
+        ref, est = roll_to_notes(t_roll, rep), roll_to_notes(p_roll, rep)
+        counts += (match_count(ref, est, rep.seconds_per_step), len(ref), len(est))
+    return counts
+
+
+def onset_precision_recall_f1(counts):
+    """Onset precision, recall and F1 (fractions) from ``note_counts`` totals.
+
+    Args:
+      counts: int [3] (matched, reference, estimated) notes.
+
+    Returns:
+      (precision, recall, f1) floats: matched / estimated, matched / reference and their harmonic
+      mean. A 0/0 ratio is 0, as for the frame metrics of ``mguv.metrics_eval``.
+    """
+    matched, ref, est = (float(c) for c in np.asarray(counts, np.int64))
+    ratio = lambda num, den: num / den if den > 0 else 0.0  # noqa: E731
+    return ratio(matched, est), ratio(matched, ref), ratio(2 * matched, ref + est)

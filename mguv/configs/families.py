@@ -173,7 +173,8 @@ class NextStepLstmModel:
         from mguv.models.lstm import NextStepLstm
 
         return NextStepLstm(representation.segment_steps, representation.channels, self.units,
-                            self.num_layers, self.dropout, self.top_k, seed=train.seed, name=self.family)
+                            self.num_layers, self.dropout, self.top_k, seed=train.seed,
+                            pitch_groups=representation.channels // representation.num_pitches, name=self.family)
 
 
 @model_family
@@ -207,17 +208,15 @@ class AttentionLstmModel:
             raise ValueError("num_voices must be at least 2 and window at least 1")
 
     def build(self, representation, train):
-        """The unbuilt, uncompiled model of binary piano-rolls [batch, segment_steps, num_pitches],
-        0/1. Its voices are pitches of a step, so a roll with onsets is a ``UsageError``."""
+        """The unbuilt, uncompiled model of piano-rolls [batch, segment_steps, channels], 0/1 (with
+        onsets, each voice holds or strikes its pitch)."""
         from mguv.models.lstm_attention import AttentionLstm
 
-        if representation.onsets:
-            raise UsageError("lstm_attention splits each step into voices of the binary roll; train it "
-                             "with --set onsets=false")
 
         return AttentionLstm(representation.segment_steps, representation.num_pitches, self.units,
                              self.num_layers, self.num_heads, self.window, self.num_voices, self.head_units,
-                             self.dropout, self.top_k, seed=train.seed, name=self.family)
+                             self.dropout, self.top_k, seed=train.seed, onsets=representation.onsets,
+                             name=self.family)
 
 
 @model_family

@@ -118,13 +118,15 @@ class NextStepLstm(NextStepModel):
       units: LSTM units per layer (512 in the study).
       num_layers: stacked LSTMs (2).
       dropout: dropout on each LSTM's outputs (0.5).
-      (steps, num_pitches, top_k, seed: see ``NextStepModel``.)
+      pitch_groups: blocks of pitch channels in a step (2 for a roll with onsets), for ``top_k``.
+      (steps, num_pitches, top_k, seed: see ``NextStepModel``; num_pitches counts every channel.)
     """
 
     def __init__(self, steps, num_pitches, units=512, num_layers=2, dropout=0.5, top_k=0, seed=None,
-                 **kwargs):
+                 pitch_groups=1, **kwargs):
         super().__init__(steps, num_pitches, top_k=top_k, seed=seed, **kwargs)
         self.units, self.num_layers, self.dropout = int(units), int(num_layers), float(dropout)
+        self.pitch_groups = int(pitch_groups)
         self.rnns = [keras.layers.LSTM(self.units, return_sequences=True, name=f"lstm_{i}")
                      for i in range(self.num_layers)]
         self.drop = keras.layers.Dropout(self.dropout, seed=seed)
@@ -153,8 +155,8 @@ class NextStepLstm(NextStepModel):
             h, s = rnn.cell(h, s, training=False)
             new_state.append(s)
         logits = self.out(h)
-        return ops.sigmoid(logits), bernoulli_step(logits, temperature, seed, self.top_k), new_state
+        return ops.sigmoid(logits), bernoulli_step(logits, temperature, seed, self.top_k, self.pitch_groups), new_state
 
     def get_config(self):
         return {**super().get_config(), "units": self.units, "num_layers": self.num_layers,
-                "dropout": self.dropout}
+                "dropout": self.dropout, "pitch_groups": self.pitch_groups}

@@ -3,7 +3,9 @@ over a window of their outputs, and one output head per voice.
 
 A step is split into voices, from the highest sounding note down (``voice_targets``): with the
 default 4 voices that is soprano, alto, tenor and bass of a chorale. Each voice head predicts one
-class per step, rest or one pitch, and the heads' choices combine into a multi-hot step.
+class per step, rest or one pitch, and the heads' choices combine into a multi-hot step. On rolls
+with onsets a voice's pitch is either held or struck at that step (2 * pitches + 1 classes), so a
+voice can strike the note it holds again.
 """
 
 import keras
@@ -41,10 +43,28 @@ def voice_targets(x, num_voices):
     return tf.concat([upper, bass[..., None]], axis=-1)
 
 
-def combine_voices(voice_probs):
-    """Per-voice class probabilities [..., V, pitches + 1] -> P(note on) [..., pitches]: a pitch
-    sounds when any voice plays it."""
-    return 1.0 - ops.prod(1.0 - voice_probs[..., 1:], axis=-2)
+def combine_voices(voice_probs, onsets=False):
+    """Per-voice class probabilities [..., V, classes] -> the roll's probabilities.
+
+    Binary: classes are rest + pitches, and P(pitch sounds) [..., pitches] is the chance that any
+    voice plays it. With ``onsets``: classes are rest, pitches held (1..P), pitches struck
+    (P+1..2P), and the result [..., 2P] is P(sounds, held or struck) then P(struck).
+    """
+    if not onsets:
+        return 1.0 - ops.prod(1.0 - voice_probs[..., 1:], axis=-2)
+    pitches = (voice_probs.shape[-1] - 1) // 2
+    held, struck = voice_probs[..., 1:pitches + 1], voice_probs[..., pitches + 1:]
+    sounds = 1.0 - ops.prod(1.0 - (held + struck), axis=-2)
+    return ops.concatenate([sounds, 1.0 - ops.prod(1.0 - struck, axis=-2)], axis=-1)
+
+
+def onset_voice_targets(x, num_voices, pitches):
+    """``voice_targets`` of a roll with onsets x {0, 1} [batch, steps, 2 * pitches]: a voice's class
+    is j + 1 while pitch column j is held and pitches + j + 1 on the step where it is struck."""
+    classes = voice_targets(x[..., :pitches], num_voices)                      # 0 or j + 1
+    column = tf.maximum(classes - 1, 0)
+    struck = tf.gather(tf.cast(x[..., pitches:] > 0.5, tf.int32), column, axis=-1, batch_dims=2)
+    return tf.where(classes > 0, classes + pitches * struck, 0)
 
 
 @keras.saving.register_keras_serializable(package="mguv")
@@ -87,12 +107,15 @@ class AttentionLstm(NextStepModel):
       num_voices: output heads (4: soprano, alto, tenor, bass).
       head_units: hidden units of each head.
       dropout: dropout after each LSTM and inside each head.
-      (steps, num_pitches, top_k, seed: see ``NextStepModel``.)
+      onsets: the rolls have onset channels ([steps, 2 * num_pitches]; see the module docstring).
+      (steps, num_pitches, top_k, seed: see ``NextStepModel``; num_pitches counts pitches, not the
+      onset channels.)
     """
 
     def __init__(self, steps, num_pitches, units=256, num_layers=2, num_heads=4, window=16, num_voices=4,
-                 head_units=128, dropout=0.3, top_k=0, seed=None, **kwargs):
-        super().__init__(steps, num_pitches, top_k=top_k, seed=seed, **kwargs)
+                 head_units=128, dropout=0.3, top_k=0, seed=None, onsets=False, **kwargs):
+        super().__init__(steps, num_pitches * (2 if onsets else 1), top_k=top_k, seed=seed, **kwargs)
+        self.pitches, self.onsets = int(num_pitches), bool(onsets)
         if num_voices < 2:
             raise ValueError("num_voices must be at least 2 (a melody and a bass)")
         self.units, self.num_layers, self.num_heads = int(units), int(num_layers), int(num_heads)
@@ -103,15 +126,16 @@ class AttentionLstm(NextStepModel):
         self.drop = keras.layers.Dropout(self.dropout, seed=seed)
         self.attention = keras.layers.MultiHeadAttention(
             self.num_heads, key_dim=max(self.units // self.num_heads, 1), name="attention")
-        self.heads = [VoiceHead(self.head_units, self.num_pitches + 1, self.dropout, seed=seed,
+        self.classes = self.pitches * (2 if self.onsets else 1) + 1
+        self.heads = [VoiceHead(self.head_units, self.classes, self.dropout, seed=seed,
                                 name=f"voice_{v}") for v in range(self.num_voices)]
 
     def _head_logits(self, features, training):
-        """features [..., 2 * units] -> logits [..., V, pitches + 1]."""
+        """features [..., 2 * units] -> logits [..., V, classes]."""
         return ops.stack([head(features, training=training) for head in self.heads], axis=-2)
 
     def teacher_outputs(self, x, training=False):
-        """x [batch, steps, pitches] -> voice logits [batch, steps, V, pitches + 1]."""
+        """x [batch, steps, channels] -> voice logits [batch, steps, V, classes]."""
         h = shift_right(x)
         for rnn in self.rnns:
             h = self.drop(rnn(h, training=training), training=training)
@@ -125,12 +149,13 @@ class AttentionLstm(NextStepModel):
 
     def nll(self, x, logits):
         """Summed cross-entropy of the voice decomposition, nats per segment [batch]."""
-        targets = voice_targets(x, self.num_voices)
+        targets = (onset_voice_targets(x, self.num_voices, self.pitches) if self.onsets
+                   else voice_targets(x, self.num_voices))
         ce = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=targets, logits=logits)
         return ops.sum(ce, axis=(1, 2))
 
     def prediction(self, logits):
-        return combine_voices(ops.softmax(logits, axis=-1))
+        return combine_voices(ops.softmax(logits, axis=-1), self.onsets)
 
     def initial_state(self, batch):
         zeros = tf.zeros(tf.stack([batch, self.units]), tf.float32)
@@ -145,16 +170,17 @@ class AttentionLstm(NextStepModel):
         history = (history + [h])[-self.window:]
         context = ops.stack(history, axis=1)
         attended = self.attention(h[:, None], context, training=False)[:, 0]
-        logits = self._head_logits(ops.concatenate([h, attended], axis=-1), False)   # [b, V, P+1]
+        logits = self._head_logits(ops.concatenate([h, attended], axis=-1), False)   # [b, V, classes]
         roll = 0.0
         for v in range(self.num_voices):
             choice = categorical_step(logits[:, v], temperature, tf.random.experimental.stateless_fold_in(seed, v),
                                       self.top_k)
-            roll += tf.one_hot(choice, self.num_pitches + 1)[:, 1:]
-        probs = combine_voices(ops.softmax(logits, axis=-1))
+            roll += combine_voices(tf.one_hot(choice, self.classes)[:, None], self.onsets)
+        probs = combine_voices(ops.softmax(logits, axis=-1), self.onsets)
         return probs, ops.minimum(roll, 1.0), (new_states, history)
 
     def get_config(self):
         return {**super().get_config(), "units": self.units, "num_layers": self.num_layers,
                 "num_heads": self.num_heads, "window": self.window, "num_voices": self.num_voices,
-                "head_units": self.head_units, "dropout": self.dropout}
+                "head_units": self.head_units, "dropout": self.dropout, "onsets": self.onsets,
+                "num_pitches": self.pitches}  # pitches, not channels: the constructor doubles them

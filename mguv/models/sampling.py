@@ -31,22 +31,26 @@ def _scaled(logits, temperature):
     return logits / tf.maximum(tf.cast(temperature, logits.dtype), MIN_TEMPERATURE)
 
 
-def bernoulli_step(logits, temperature, seed, top_k=0):
+def bernoulli_step(logits, temperature, seed, top_k=0, groups=1):
     """Samples one multi-hot step from independent note logits.
 
     Args:
-      logits: float32 [batch, pitches].
+      logits: float32 [batch, groups * pitches]: ``groups`` blocks of pitch channels (2 for a roll
+        with onsets: frames, then onsets).
       temperature: scalar; logits are divided by it. <= 0 is greedy: a note is on when its
         probability is above 0.5.
       seed: int32 [2].
-      top_k: > 0 lets only the k most probable pitches of the step sound (0 = all may).
+      top_k: > 0 lets only the k most probable pitches of the step sound (0 = all may), ranked by
+        the first block (the frames); the other blocks follow their pitch.
 
     Returns:
-      float32 [batch, pitches] in {0, 1}.
+      float32 [batch, groups * pitches] in {0, 1}.
     """
     p = tf.sigmoid(_scaled(logits, temperature))
-    if top_k and top_k < logits.shape[-1]:
-        p = tf.where(_top_k_mask(logits, top_k), p, tf.zeros_like(p))
+    pitches = logits.shape[-1] // groups
+    if top_k and top_k < pitches:
+        mask = tf.tile(_top_k_mask(logits[:, :pitches], top_k), [1, groups])
+        p = tf.where(mask, p, tf.zeros_like(p))
     draw = tf.random.stateless_uniform(tf.shape(p), seed, dtype=p.dtype)
     threshold = tf.where(tf.cast(temperature, p.dtype) > 0, draw, tf.fill(tf.shape(p), 0.5))
     return tf.cast(p > threshold, tf.float32)

@@ -8,7 +8,6 @@ import pytest
 from mguv import attributes as attrs
 from mguv import configs
 from mguv.data.roll import notes_to_roll, onset_cells, roll_to_midi, roll_to_notes, segment
-from mguv.errors import UsageError
 from mguv.representation import PianoRoll
 
 ONSETS = PianoRoll(onsets=True)
@@ -81,7 +80,8 @@ def test_transposition_moves_an_onset_with_its_pitch():
     assert tf.is_tensor(batch)
 
 
-@pytest.mark.parametrize("name", ["lstm_vae-tiny", "hier_vae-tiny", "lstm-tiny", "vq_vae-tiny", "wgan-tiny"])
+@pytest.mark.parametrize("name", ["lstm_vae-tiny", "hier_vae-tiny", "lstm-tiny", "lstm_attention-tiny", "vq_vae-tiny",
+                                  "wgan-tiny"])
 def test_every_roll_family_takes_onsets(name):
     config = configs.override(configs.get(name), ["onsets=true"])
     model = config.build_model()
@@ -92,7 +92,19 @@ def test_every_roll_family_takes_onsets(name):
     assert np.all(np.isfinite(np.asarray(terms["loss"])))
 
 
-def test_the_voice_model_refuses_onsets_with_one_line():
-    config = configs.override(configs.get("lstm_attention-tiny"), ["onsets=true"])
-    with pytest.raises(UsageError, match="onsets=false"):
-        config.build_model()
+def test_a_voice_holds_or_strikes_its_pitch():
+    import keras
+
+    from mguv.models.lstm_attention import AttentionLstm, combine_voices, onset_voice_targets
+
+    roll, _ = notes_to_roll(REPEATED, ONSETS, 16)
+    targets = np.asarray(onset_voice_targets(roll[None].astype(np.float32), 4, 36))[0]  # [steps, voices]
+    # Step 4: C4 (column 12) is struck again under a held E4 (column 16): soprano holds, bass strikes.
+    assert targets[4].tolist() == [17, 0, 0, 36 + 13] and targets[5].tolist() == [17, 0, 0, 13]
+    assert targets[8].tolist() == [36 + 25, 36 + 20, 0, 36 + 17]  # C5, G4 and the bass E4 struck at once
+    one_hot = keras.ops.one_hot(targets, 73)
+    back = np.asarray(combine_voices(one_hot, onsets=True)) > 0.5
+    np.testing.assert_array_equal(roll_to_notes(back, ONSETS), roll_to_notes(roll, ONSETS))
+    model = AttentionLstm(16, 36, units=8, num_layers=1, num_heads=2, window=4, head_units=8, onsets=True)
+    again = AttentionLstm.from_config(model.get_config())
+    assert again.num_pitches == model.num_pitches == 72 and again.classes == 73

@@ -38,3 +38,12 @@ def test_probability_logits_invert_the_sigmoid_and_stay_finite():
     logits = probability_logits(p).numpy()
     assert np.isfinite(logits).all()
     np.testing.assert_allclose(tf.sigmoid(logits).numpy()[1:3], [0.25, 0.5], atol=1e-6)
+
+
+def test_top_k_on_a_roll_with_onsets_ranks_the_frames_and_keeps_each_onset_with_its_pitch():
+    # Frames of 6 pitches then their onsets; pitches 1 and 4 are the two likeliest frames.
+    frames = tf.constant([[0.0, 3.0, -1.0, 0.5, 2.0, -2.0]])
+    onsets = tf.constant([[9.0, 9.0, 9.0, 9.0, 9.0, 9.0]])  # every onset certain on its own
+    step = bernoulli_step(tf.concat([frames * 10, onsets], axis=1), 1.0, tf.constant([1, 2]), top_k=2, groups=2)
+    on = np.asarray(step)[0]
+    assert on[:6].nonzero()[0].tolist() == [1, 4] and on[6:].nonzero()[0].tolist() == [1, 4]

@@ -23,15 +23,9 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from mguv.data.parse import parse_file, parse_score  # noqa: E402
-from mguv.data.roll import notes_to_roll, roll_to_midi  # noqa: E402
+from mguv.data.roll import notes_to_roll, restruck, roll_to_midi  # noqa: E402
 from mguv.io import atomic_path, write_json  # noqa: E402
 from mguv.representation import PianoRoll  # noqa: E402
-
-
-def restruck(notes):
-    """bool [N]: the note starts on the step where an earlier note of the same pitch ends."""
-    ends = {(int(p), int(e)) for p, _, e in notes}
-    return np.array([(int(p), int(s)) in ends for p, s, _ in notes], bool)
 
 
 def survivors(notes, rep):

@@ -65,11 +65,10 @@ def onsets(rolls, rep=None):
 
 
 def rhythmic_activity(rolls, rep):
-    """Onset positions per bar (steps where at least one note starts, per
-    ``rep.steps_per_beat * 4 * meter_numerator / meter_denominator`` steps) -> [n]; NaN for an
-    empty roll."""
+    """Onset positions per bar (steps where at least one note starts, per ``rep.steps_per_bar``
+    steps) -> [n]; NaN for an empty roll."""
     starts = onsets(rolls, rep)
-    bars = starts.shape[1] / (4.0 * rep.steps_per_beat * rep.meter_numerator / rep.meter_denominator)
+    bars = starts.shape[1] / rep.steps_per_bar
     per_roll = starts.any(axis=2).sum(axis=1) / bars
     return np.where(starts.any(axis=(1, 2)), per_roll, np.nan)
 

@@ -8,6 +8,12 @@ import dataclasses
 import json
 
 
+def bar_steps(steps_per_beat, numerator, denominator):
+    """Steps in one bar of numerator/denominator at ``steps_per_beat`` per quarter note (a float:
+    7/16 at 2 steps per beat is 3.5)."""
+    return steps_per_beat * 4 * numerator / denominator
+
+
 @dataclasses.dataclass(frozen=True)
 class PianoRoll:
     """A binary piano-roll segment of shape [segment_steps, channels].
@@ -92,8 +98,8 @@ class PianoRoll:
 
     @property
     def steps_per_bar(self):
-        """Steps in one bar of the meter (a float: 7/16 at 2 steps per beat is 3.5)."""
-        return self.steps_per_beat * 4 * self.meter_numerator / self.meter_denominator
+        """Steps in one bar of the meter (``bar_steps``)."""
+        return bar_steps(self.steps_per_beat, self.meter_numerator, self.meter_denominator)
 
     @property
     def hop(self):

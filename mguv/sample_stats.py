@@ -39,15 +39,11 @@ def pitch_class_histogram(rolls, min_pitch):
 def restruck_rate(rolls, rep):
     """The share of notes (``mguv.data.roll.roll_to_notes``) of rolls [segments, steps, channels]
     that start where a note of the same pitch ends; 0 when there are no notes."""
-    from mguv.data.roll import roll_to_notes
+    from mguv.data.roll import restruck, roll_to_notes
 
-    notes = restruck = 0
-    for roll in rolls:
-        found = roll_to_notes(roll, rep)
-        ends = {(int(p), int(e)) for p, _, e in found}
-        notes += len(found)
-        restruck += sum((int(p), int(s)) in ends for p, s, _ in found)
-    return restruck / notes if notes else 0.0
+    flags = [restruck(roll_to_notes(roll, rep)) for roll in rolls]
+    notes = sum(len(f) for f in flags)
+    return sum(int(f.sum()) for f in flags) / notes if notes else 0.0
 
 
 def sample_statistics(rolls, rep):

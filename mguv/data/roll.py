@@ -9,6 +9,8 @@ new note.
 
 import numpy as np
 
+from mguv.representation import bar_steps
+
 # Adaptive time step (``PianoRoll.adaptive_step``): pieces are parsed on this fine grid (the parse
 # cache is keyed by it), then each is re-gridded to its own step. 24 per quarter note holds 32nd
 # notes and sixteenth-note triplets exactly.
@@ -150,7 +152,7 @@ def bar_lines(meter, length, steps_per_beat):
     bars = []
     for i, (step, num, den) in enumerate(signatures):
         end = min(signatures[i + 1][0] if i + 1 < len(signatures) else length, length)
-        size = steps_per_beat * 4 * num / den
+        size = bar_steps(steps_per_beat, num, den)
         if size != int(size) or size < 1:
             continue
         start = max(step, meter.first_downbeat_step)
@@ -170,7 +172,7 @@ def segment_at_bars(roll, rep, meter):
       {"num/den": whole segments of that meter in the file} for every meter it has, kept or not).
     """
     # The last bar of a tune often ends in rests after its last note: pad the roll so it counts.
-    longest = max([rep.steps_per_beat * 4 * num / den for _, num, den in meter.time_signatures] or [0.0])
+    longest = max([bar_steps(rep.steps_per_beat, num, den) for _, num, den in meter.time_signatures] or [0.0])
     pad = int(np.ceil(max(longest, rep.steps_per_bar)))
     notes_end = len(roll)
     roll = np.concatenate([roll, np.zeros((pad,) + roll.shape[1:], roll.dtype)])
@@ -178,7 +180,7 @@ def segment_at_bars(roll, rep, meter):
     bars = [b for b in bar_lines(meter, len(roll), rep.steps_per_beat) if b[0] < notes_end]
     for start, num, den in bars:
         last = runs[-1][-1] if runs else None
-        if last and last[1:] == (num, den) and last[0] + int(rep.steps_per_beat * 4 * num / den) == start:
+        if last and last[1:] == (num, den) and last[0] + int(bar_steps(rep.steps_per_beat, num, den)) == start:
             runs[-1].append((start, num, den))
         else:
             runs.append([(start, num, den)])
@@ -205,6 +207,13 @@ def cut_segments(roll, rep, meter):
         return segment_at_bars(roll, rep, meter)
     segments, starts = segment(roll, rep)
     return segments, starts, {}
+
+
+def restruck(notes):
+    """bool [N] for notes [N, 3] (pitch, onset step, offset step): the note starts on the step
+    where a note of the same pitch ends (what a binary roll merges with the note before)."""
+    ends = {(int(p), int(e)) for p, _, e in notes}
+    return np.array([(int(p), int(s)) in ends for p, s, _ in notes], bool)
 
 
 def roll_to_notes(roll, rep):

@@ -10,6 +10,10 @@ seed), then writes:
                           data (``mguv.sample_stats``)
   RUN/plots/per_pitch_f1.png, kl_per_dim.png, latent_pca.png, latent_tsne.png
 
+and the likelihood in nats per frame (``mguv.likelihood``): the ELBO and the importance-weighted
+bound with ``--iw-samples`` K of a VAE. A next-step run (``lstm``) gets its exact NLL, per segment
+and over whole pieces, and the prior-sample statistics.
+
 Every score is computed from counts summed over the whole split (see ``mguv.metrics_eval`` for
 the frame metrics, ``mguv.note_metrics`` for the onset metrics).
 ``evaluate_run`` is the library entry point; ``main`` is a thin CLI over it.
@@ -25,7 +29,9 @@ from mguv import metrics_eval, note_metrics
 from mguv.cli import ArgumentParser, log, quiet_tensorflow
 from mguv.data.prepare import prepare_data
 from mguv.errors import UsageError, cli_entry
+from mguv.evaluate_summary import format_summary
 from mguv.io import write_json
+from mguv.likelihood import IW_SAMPLES, exact_likelihoods, segment_likelihoods
 from mguv.run_dir import RunPaths, load_run, recorded_val_segments
 
 DEFAULT_BATCH_SIZE = 256
@@ -229,7 +235,8 @@ def write_plots(arrays, rep, plots_dir, seed=0):
 
 
 def evaluate_run(run_dir, data_specs=None, batch_size=DEFAULT_BATCH_SIZE, max_segments=None,
-                 cache_dir=None, workers=None, make_plots=True, write=True, progress=False):
+                 cache_dir=None, workers=None, make_plots=True, write=True, progress=False,
+                 iw_samples=IW_SAMPLES):
     """Scores a trained run on its validation split; returns the metrics dict.
 
     Args:
@@ -241,6 +248,7 @@ def evaluate_run(run_dir, data_specs=None, batch_size=DEFAULT_BATCH_SIZE, max_se
       cache_dir, workers: the parse cache and parser processes, as in training.
       make_plots: write the PNGs under RUN/plots.
       write: write RUN/metrics.json (atomically).
+      iw_samples: K of the importance-weighted bound of a symbolic VAE (0: the ELBO only).
 
     Raises:
       UsageError: a bad run folder, bad data specs, or bad numbers.
@@ -249,12 +257,15 @@ def evaluate_run(run_dir, data_specs=None, batch_size=DEFAULT_BATCH_SIZE, max_se
         raise UsageError(f"--batch-size {batch_size}: must be at least 1")
     if max_segments is not None and max_segments < 1:
         raise UsageError(f"--max-segments {max_segments}: must be at least 1")
+    if iw_samples < 0:
+        raise UsageError(f"--iw-samples {iw_samples}: must be 0 (the ELBO only) or more")
     start = time.time()
     paths = RunPaths(os.fspath(run_dir))
     model, config, run_specs, genre = load_run(paths.root)
-    if not model.encodes:
-        raise UsageError(f"mguv.evaluate scores VAE runs (lstm_vae, hier_vae, conv_vae); {paths.root} is a "
-                         f"{config.model.family} run: score it with benchmarks/compare.py")
+    if not (model.encodes or model.exact_likelihood):
+        raise UsageError(f"mguv.evaluate scores VAE runs (lstm_vae, hier_vae, conv_vae) and next-step runs "
+                         f"(lstm); {paths.root} is a {config.model.family} run: score it with "
+                         "benchmarks/compare.py")
     own_data = data_specs is None
     specs = list(run_specs if own_data else data_specs)
     try:
@@ -279,9 +290,15 @@ def evaluate_run(run_dir, data_specs=None, batch_size=DEFAULT_BATCH_SIZE, max_se
         if make_plots:
             os.makedirs(paths.plots, exist_ok=True)
             metrics["plots"] = write_audio_plots(x[:4], reconstructions, config.representation, paths.plots)
+    elif not model.encodes:
+        metrics = {"val_segments": int(len(x)), "val_segments_total": int(total),
+                   "likelihood": exact_likelihoods(model, config, specs, genre if own_data else None,
+                                                   x, cache_dir, workers, progress),
+                   "prior_samples": prior_sample_metrics(model, config.representation, x, seed=config.train.seed)}
     else:
         metrics, arrays = score_segments(model, config.representation, x, batch_size)
         metrics["val_segments_total"] = int(total)
+        metrics["likelihood"] = segment_likelihoods(model, x, iw_samples, config.train.seed, progress)
         metrics["prior_samples"] = prior_sample_metrics(model, config.representation, x,
                                                         seed=config.train.seed)
         if make_plots:
@@ -301,39 +318,6 @@ def _check_split_size(paths, n):
             "the corpus has changed since the run was trained")
 
 
-def format_summary(metrics):
-    """A few lines for the console: frame and onset F1s, accuracy against the baseline, KL, active
-    units (or, for audio runs, SNR, MR-STFT distance, NLL, KL and ELBO)."""
-    m = metrics
-    if "val_clips" in m:
-        from mguv.evaluate_audio import format_audio_summary
-
-        return format_audio_summary(m)
-    lines = [f"{m.get('run', 'run')}: {m['val_segments']} validation segments"]
-    for mode, label in (("teacher_forced", "teacher-forced"), ("free_running", "free-running")):
-        prf = {kind: f"{kind} F1 {m[f'{kind}_f1_{mode}']:.3f} (P {m[f'{kind}_precision_{mode}']:.3f}, "
-                     f"R {m[f'{kind}_recall_{mode}']:.3f})" for kind in ("frame", "onset")}
-        lines += [f"  {label:<15} {prf['frame']}, accuracy {m[f'{mode}_accuracy']:.4f}",
-                  f"  {'':<15} {prf['onset']}"]
-    lines += [
-        f"  baselines       all-zeros accuracy {m['all_zeros_accuracy']:.4f}, "
-        f"copy-first-step frame F1 {m['copy_first_step_f1']:.3f}",
-        f"  latent          KL {m['kl_per_segment_nats']:.2f} nats/segment, "
-        f"{m['active_units']}/{m['latent_dim']} active units; NLL {m['nll_per_segment_nats']:.1f} "
-        f"nats/segment, ELBO {m['elbo_per_step_nats']:.3f} nats/step",
-    ]
-    if "prior_samples" in m:
-        s = m["prior_samples"]
-        lines.append(f"  {s['num']} prior samples: note density {s['samples']['note_density']:.3f} "
-                     f"(data {s['validation']['note_density']:.3f}), polyphony "
-                     f"{s['samples']['polyphony']:.2f} (data {s['validation']['polyphony']:.2f}), "
-                     f"pitch-class L1 {s['pitch_class_l1']:.3f}")
-    skipped = [f"{name} ({p['skipped']})" for name, p in m.get("plots", {}).items() if "skipped" in p]
-    if skipped:
-        lines.append("  skipped " + "; ".join(skipped))
-    return "\n".join(lines)
-
-
 def build_parser():
     p = ArgumentParser(prog="python -m mguv.evaluate",
                        description="Score a trained run on its validation split; writes "
@@ -347,6 +331,8 @@ def build_parser():
                    help="score at most N validation segments, spread over the split (default: all)")
     p.add_argument("--cache-dir", help="parse cache (default $MGUV_CACHE_DIR or ~/.cache/mguv)")
     p.add_argument("--workers", type=int, help="parser processes (default: all cores)")
+    p.add_argument("--iw-samples", type=int, default=IW_SAMPLES,
+                   help=f"K of a VAE's importance-weighted likelihood bound (default {IW_SAMPLES}; 0: ELBO only)")
     return p
 
 
@@ -356,7 +342,7 @@ def main(argv=None):
     quiet_tensorflow()
     metrics = evaluate_run(args.run, args.data, batch_size=args.batch_size,
                            max_segments=args.max_segments, cache_dir=args.cache_dir,
-                           workers=args.workers, progress=sys.stderr.isatty())
+                           workers=args.workers, progress=sys.stderr.isatty(), iw_samples=args.iw_samples)
     print(format_summary(metrics))
     print(f"  wrote {metrics_path(metrics['run'])} in {metrics['seconds']:.0f}s")
     return 0

@@ -137,6 +137,11 @@ def test_evaluate_writes_metrics_and_plots(trained_run, midi_folder, tmp_path, c
     assert prior["validation"]["segments"] == metrics["val_segments"]
     assert prior["validation"]["note_density"] == pytest.approx(metrics["note_density"])
     assert 0 <= prior["pitch_class_l1"] <= 2 and prior["note_density_rel_err"] >= 0
+    # The likelihood bounds, nats per frame: the importance-weighted bound is the tighter one.
+    lk = metrics["likelihood"]
+    assert lk["iw_samples"] == 64 and lk["frames"] == metrics["val_segments"] * 32
+    assert 0 < lk["iw_nats_per_frame"] <= lk["elbo_nats_per_frame"]
+    assert "IW bound (K=64)" in out
 
     # The split is rebuilt deterministically: the library call gives the same numbers again.
     again = evaluate_run(run, cache_dir=str(tmp_path / "cache"), workers=1, make_plots=False,
@@ -149,6 +154,24 @@ def test_evaluate_writes_metrics_and_plots(trained_run, midi_folder, tmp_path, c
                        write=False)
     assert few["val_segments"] == 3 and few["val_segments_total"] == metrics["val_segments"]
     assert "skipped" in few["plots"]["latent_tsne"] and "file" in few["plots"]["latent_pca"]
+
+
+def test_evaluate_scores_a_next_step_run_by_its_exact_likelihood(midi_folder, tmp_path, capsys):
+    from mguv.training.run import train
+
+    config = configs.override(configs.get("lstm-tiny"), ["model.output=nade", "model.top_k=0", "val_fraction=0.5"])
+    run = tmp_path / "run"
+    train(config, [str(midi_folder)], out=str(run), cache_dir=str(tmp_path / "cache"), workers=1,
+          num_samples=2, verbose=0, progress=False)
+    assert main([str(run), "--cache-dir", str(tmp_path / "cache"), "--workers", "1"]) == 0
+    assert "exact NLL" in capsys.readouterr().out
+    metrics = json.loads((run / "metrics.json").read_text())
+    segments, pieces = metrics["likelihood"]["segments"], metrics["likelihood"]["whole_pieces"]
+    # The same validation frames, scored per segment and as whole pieces.
+    assert segments["frames"] == pieces["frames"] == metrics["val_segments"] * 32
+    assert 1 <= pieces["pieces"] < metrics["val_segments"]
+    assert segments["nll_nats_per_frame"] > 0 and pieces["nll_nats_per_frame"] > 0
+    assert metrics["prior_samples"]["samples"]["segments"] == 1000
 
 
 def _one_error_line(capsys):

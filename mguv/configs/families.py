@@ -14,6 +14,16 @@ import dataclasses
 from mguv.configs.registry import model_family
 from mguv.errors import UsageError
 
+OUTPUTS = ("bernoulli", "nade")
+
+
+def _check_output(model):
+    """A ``UsageError`` unless ``model.output`` is one of ``OUTPUTS`` and nade_units is positive."""
+    if model.output not in OUTPUTS:
+        raise UsageError(f"model.output={model.output!r}: choose one of {', '.join(OUTPUTS)}")
+    if model.nade_units < 1:
+        raise UsageError(f"model.nade_units={model.nade_units}: must be at least 1")
+
 
 def _vae(model, train, encoder, decoder):
     """The VAE base around ``encoder`` and ``decoder``, with the recipe's beta, free bits and seed."""
@@ -40,6 +50,9 @@ class LstmVaeModel:
       input_dropout: word dropout on the decoder's teacher-forced inputs (probability per step).
       scheduled_sampling: probability per step of feeding the decoder its own greedy prediction
         instead of the data in training (parallel scheduled sampling; 0 = teacher forcing).
+      output: the decoder's distribution over the channels of a step: "bernoulli" (independent)
+        or "nade" (joint, ``mguv.models.nade``: the notes of a chord are drawn knowing each other).
+      nade_units: hidden units of the NADE.
     """
 
     family: str = dataclasses.field(default="lstm_vae", init=False)
@@ -51,16 +64,19 @@ class LstmVaeModel:
     dropout: float = 0.1
     input_dropout: float = 0.0
     scheduled_sampling: float = 0.0
+    output: str = "bernoulli"
+    nade_units: int = 128
 
     def build(self, representation, train):
         """The unbuilt, uncompiled VAE on piano-rolls [batch, segment_steps, channels], 0/1."""
+        _check_output(self)
         from mguv.models.lstm_vae import BiLstmEncoder, LstmDecoder
 
         rep = representation
         return _vae(self, train, BiLstmEncoder(self.encoder_units, self.encoder_layers, self.dropout, name="encoder"),
                     LstmDecoder(rep.segment_steps, rep.channels, self.decoder_units, self.decoder_layers,
                                 self.dropout, self.input_dropout, train.pos_weight, self.scheduled_sampling,
-                                name="decoder"))
+                                self.output, self.nade_units, name="decoder"))
 
 
 @model_family
@@ -119,7 +135,7 @@ class HierVaeModel:
     Attributes:
       num_subsequences: U; must divide the segment's steps (8 x 4 steps for 32).
       conductor_units, conductor_layers: the conductor LSTM.
-      (The others as in ``LstmVaeModel``; decoder_* is the lower decoder.)
+      (The others as in ``LstmVaeModel``; decoder_* and output are the lower decoder's.)
     """
 
     family: str = dataclasses.field(default="hier_vae", init=False)
@@ -133,10 +149,13 @@ class HierVaeModel:
     decoder_layers: int = 2
     dropout: float = 0.1
     input_dropout: float = 0.0
+    output: str = "bernoulli"
+    nade_units: int = 128
 
     def build(self, representation, train):
         """The unbuilt, uncompiled VAE on piano-rolls [batch, segment_steps, channels], 0/1;
         a ``UsageError`` when num_subsequences does not divide segment_steps."""
+        _check_output(self)
         steps = representation.segment_steps
         if steps % self.num_subsequences:
             raise UsageError(f"num_subsequences {self.num_subsequences} must divide segment_steps {steps}")
@@ -145,7 +164,8 @@ class HierVaeModel:
 
         core = LstmDecoder(steps // self.num_subsequences, representation.channels, units=self.decoder_units,
                            num_layers=self.decoder_layers, dropout=self.dropout, input_dropout=self.input_dropout,
-                           pos_weight=train.pos_weight, name="core")
+                           pos_weight=train.pos_weight, output=self.output, nade_units=self.nade_units,
+                           name="core")
         return _vae(self, train, BiLstmEncoder(self.encoder_units, self.encoder_layers, self.dropout, name="encoder"),
                     HierarchicalDecoder(core, self.num_subsequences, self.conductor_units, self.conductor_layers,
                                         name="decoder"))
@@ -159,7 +179,10 @@ class NextStepLstmModel:
 
     Attributes:
       units, num_layers, dropout: the LSTMs (512 x 2, dropout 0.5 in the Bach study).
-      top_k: when sampling, only the k most probable pitches of a step may sound (0 = any).
+      top_k: when sampling, only the k most probable pitches of a step may sound (0 = any);
+        Bernoulli output only.
+      output: "bernoulli" (independent notes) or "nade" (RNN-NADE: a NADE over each step).
+      nade_units: hidden units of the NADE.
     """
 
     family: str = dataclasses.field(default="lstm", init=False)
@@ -167,14 +190,21 @@ class NextStepLstmModel:
     num_layers: int = 2
     dropout: float = 0.5
     top_k: int = 4
+    output: str = "bernoulli"
+    nade_units: int = 128
 
     def build(self, representation, train):
         """The unbuilt, uncompiled model of piano-rolls [batch, segment_steps, channels], 0/1."""
+        _check_output(self)
+        if self.output == "nade" and self.top_k:
+            raise UsageError(f"model.top_k={self.top_k} needs model.output=bernoulli; set model.top_k=0 "
+                             "with the NADE (it draws each note knowing the others)")
         from mguv.models.lstm import NextStepLstm
 
         return NextStepLstm(representation.segment_steps, representation.channels, self.units,
                             self.num_layers, self.dropout, self.top_k, seed=train.seed,
-                            pitch_groups=representation.channels // representation.num_pitches, name=self.family)
+                            pitch_groups=representation.channels // representation.num_pitches,
+                            output=self.output, nade_units=self.nade_units, name=self.family)
 
 
 @model_family

@@ -55,6 +55,14 @@ register(dataclasses.replace(
                 "onsets, 2-bar segments cut at the bar lines of 4/4 tunes (benchmarks/nottingham.py).",
     representation=dataclasses.replace(_NOTTINGHAM.representation, onsets=True, segment_bars=2),
 ))
+register(dataclasses.replace(
+    get("lstm_vae"),
+    name="lstm_vae-nade",
+    description="The default LSTM-VAE with a NADE output: the notes of a step (what sounds and what starts) "
+                "are drawn knowing each other, so chords come out whole.",
+    model=LstmVaeModel(output="nade"),
+    train=TrainConfig(pos_weight=1.0),
+))
 register(Config(
     name="lstm_vae-tiny",
     description="A tiny LSTM-VAE for tests and smoke runs (seconds per epoch).",
@@ -149,6 +157,37 @@ register(Config(
     model=WganModel(),
     train=TrainConfig(optimizer="rmsprop", learning_rate=1e-4, weight_decay=0.0, clipnorm=0.0,
                       beta_warmup_steps=0, pos_weight=1.0),
+))
+# The likelihood benchmark's models (benchmarks/likelihood.py): the binary roll of the polyphonic
+# music benchmark (Boulanger-Lewandowski et al. 2012): 88 keys, eighth-note frames, 2-bar (16-step)
+# segments; plain likelihood (pos_weight 1). Sizes train in minutes on a 2-core CPU.
+LIKELIHOOD88 = representations.PianoRoll(steps_per_beat=2, min_pitch=21, num_pitches=88, segment_steps=16)
+_LIKELIHOOD_TRAIN = TrainConfig(epochs=200, batch_size=64, learning_rate=1e-3, beta_warmup_steps=1000,
+                                pos_weight=1.0, early_stopping_patience=6)
+register(Config(
+    name="rnn_nade-88",
+    description="RNN-NADE (Boulanger-Lewandowski et al. 2012) as mguv's lstm family with a NADE output: "
+                "one 256-unit LSTM, a 128-unit NADE per step; 88 keys, eighth notes, 16 steps.",
+    representation=LIKELIHOOD88,
+    model=NextStepLstmModel(units=256, num_layers=1, dropout=0.3, top_k=0, output="nade"),
+    train=dataclasses.replace(_LIKELIHOOD_TRAIN, optimizer="adam", weight_decay=0.0, beta_warmup_steps=0),
+))
+register(Config(
+    name="lstm_vae-nade-88",
+    description="The LSTM-VAE with a NADE output on the likelihood benchmark's 88-key eighth-note rolls "
+                "(16 steps): 32-d z, 256-unit encoder and decoder.",
+    representation=LIKELIHOOD88,
+    model=LstmVaeModel(latent_dim=32, encoder_units=256, decoder_units=256, decoder_layers=1, output="nade"),
+    train=_LIKELIHOOD_TRAIN,
+))
+register(Config(
+    name="hier_vae-nade-88",
+    description="The hierarchical VAE (a conductor over 2 one-bar subsequences) with a NADE output on the "
+                "likelihood benchmark's 88-key eighth-note rolls (16 steps).",
+    representation=LIKELIHOOD88,
+    model=HierVaeModel(latent_dim=32, encoder_units=256, num_subsequences=2, conductor_units=256,
+                       conductor_layers=1, decoder_units=256, decoder_layers=1, output="nade"),
+    train=_LIKELIHOOD_TRAIN,
 ))
 register(Config(
     name="hier_vae-tiny",

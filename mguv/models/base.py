@@ -7,6 +7,9 @@ probing a model:
                     without one (lstm, lstm_attention, vq_vae), which samples from a count
   call_input_shape(rep)  what ``call()`` takes, to build on: the data's shape (z's for a GAN)
   encodes           True when ``encode(x) -> (mean, logvar)`` maps data to that latent (the VAEs)
+  exact_likelihood  True when ``loss_terms(x).terms["nll"]`` is the exact negative log-likelihood
+                    of each example in nats (the next-step families); a VAE bounds it instead
+                    (``VAE.log_importance_weights``, ``mguv.likelihood``)
   monitor           the validation metric that picks the best epoch ("val_loss"); None for a
                     model whose losses cannot (a GAN): no early stopping, the last weights are kept
   has_prior_stage   trained in two stages: after ``fit()`` a second model, ``self.prior``, is
@@ -58,6 +61,7 @@ class MusicModel(keras.Model):
 
     latent_shape = None
     encodes = False
+    exact_likelihood = False
     monitor = "val_loss"
     has_prior_stage = False
     reconstruction_titles = None

@@ -21,6 +21,7 @@ from keras import ops
 from mguv.models.base import Losses, MusicModel
 from mguv.models.losses import bernoulli_nll
 from mguv.models.metrics import NoteScore
+from mguv.models.nade import Nade
 from mguv.models.sampling import bernoulli_step, step_seed
 
 
@@ -43,6 +44,7 @@ class NextStepModel(MusicModel):
     """
 
     reconstruction_titles = ("original", "teacher-forced next-step p", "continuation of the first half")
+    exact_likelihood = True
 
     def __init__(self, steps, num_pitches, top_k=0, seed=None, **kwargs):
         super().__init__(loss_names=("loss", "nll"),
@@ -108,36 +110,45 @@ class NextStepModel(MusicModel):
 
 @keras.saving.register_keras_serializable(package="mguv")
 class NextStepLstm(NextStepModel):
-    """The autoregressive LSTM baseline (family ``lstm``): stacked LSTMs over the previous steps, a
-    Dense layer to independent note logits, Bernoulli negative log-likelihood.
+    """The autoregressive LSTM baseline (family ``lstm``): stacked LSTMs over the previous steps,
+    then independent note logits (a Dense layer) or a NADE over the notes of the step (RNN-NADE,
+    Boulanger-Lewandowski et al. 2012); the loss is the exact negative log-likelihood either way.
 
-    Sampling draws every note of a step at the temperature; with ``top_k`` > 0 only the k most
-    probable pitches of a step may sound.
+    Sampling draws every note of a step at the temperature; with ``top_k`` > 0 (Bernoulli output
+    only) only the k most probable pitches of a step may sound.
 
     Args:
       units: LSTM units per layer (512 in the study).
       num_layers: stacked LSTMs (2).
       dropout: dropout on each LSTM's outputs (0.5).
       pitch_groups: blocks of pitch channels in a step (2 for a roll with onsets), for ``top_k``.
+      output: "bernoulli" or "nade" (see ``mguv.models.lstm_vae.LstmDecoder``).
+      nade_units: hidden units of the NADE.
       (steps, num_pitches, top_k, seed: see ``NextStepModel``; num_pitches counts every channel.)
     """
 
     def __init__(self, steps, num_pitches, units=512, num_layers=2, dropout=0.5, top_k=0, seed=None,
-                 pitch_groups=1, **kwargs):
+                 pitch_groups=1, output="bernoulli", nade_units=128, **kwargs):
         super().__init__(steps, num_pitches, top_k=top_k, seed=seed, **kwargs)
         self.units, self.num_layers, self.dropout = int(units), int(num_layers), float(dropout)
         self.pitch_groups = int(pitch_groups)
+        if output not in ("bernoulli", "nade") or (output == "nade" and self.top_k):
+            raise ValueError(f"output {output!r} with top_k {self.top_k}: output is bernoulli or nade, "
+                             "and top_k needs the bernoulli output")
+        self.output_kind, self.nade_units = output, int(nade_units)
         self.rnns = [keras.layers.LSTM(self.units, return_sequences=True, name=f"lstm_{i}")
                      for i in range(self.num_layers)]
         self.drop = keras.layers.Dropout(self.dropout, seed=seed)
-        self.out = keras.layers.Dense(self.num_pitches, name="logits")
+        self.out = (Nade(self.num_pitches, self.nade_units, name="nade") if output == "nade"
+                    else keras.layers.Dense(self.num_pitches, name="logits"))
 
     def teacher_outputs(self, x, training=False):
-        """x [batch, steps, pitches] -> next-step logits [batch, steps, pitches]."""
+        """x [batch, steps, pitches] -> next-step logits [batch, steps, pitches] (a NADE's are the
+        conditionals of each channel given the channels below it in x)."""
         h = shift_right(x)
         for rnn in self.rnns:
             h = self.drop(rnn(h, training=training), training=training)
-        return self.out(h)
+        return self.out(h, x) if self.output_kind == "nade" else self.out(h)
 
     def nll(self, x, logits):
         return bernoulli_nll(x, logits)
@@ -154,9 +165,14 @@ class NextStepLstm(NextStepModel):
         for rnn, s in zip(self.rnns, state):
             h, s = rnn.cell(h, s, training=False)
             new_state.append(s)
+        if self.output_kind == "nade":
+            noise = tf.random.stateless_uniform(tf.stack([tf.shape(h)[0], self.num_pitches]), seed)
+            probs, drawn = self.out.sample(h, noise, temperature)
+            return probs, drawn, new_state
         logits = self.out(h)
         return ops.sigmoid(logits), bernoulli_step(logits, temperature, seed, self.top_k, self.pitch_groups), new_state
 
     def get_config(self):
         return {**super().get_config(), "units": self.units, "num_layers": self.num_layers,
-                "dropout": self.dropout, "pitch_groups": self.pitch_groups}
+                "dropout": self.dropout, "pitch_groups": self.pitch_groups, "output": self.output_kind,
+                "nade_units": self.nade_units}

@@ -112,6 +112,9 @@ class AttentionLstm(NextStepModel):
       onset channels.)
     """
 
+    # Its NLL is over the voices, not the roll: a step with more notes than voices has none.
+    exact_likelihood = False
+
     def __init__(self, steps, num_pitches, units=256, num_layers=2, num_heads=4, window=16, num_voices=4,
                  head_units=128, dropout=0.3, top_k=0, seed=None, onsets=False, **kwargs):
         super().__init__(steps, num_pitches * (2 if onsets else 1), top_k=top_k, seed=seed, **kwargs)

@@ -11,6 +11,9 @@ from keras import ops
 
 from mguv.models.losses import bernoulli_nll
 from mguv.models.metrics import NoteScore
+from mguv.models.nade import Nade
+
+OUTPUTS = ("bernoulli", "nade")
 
 
 @keras.saving.register_keras_serializable(package="mguv")
@@ -82,21 +85,30 @@ class LstmDecoder(keras.layers.Layer):
       pos_weight: weight of active cells in the BCE (>1 counters the ~95% of silent cells).
       scheduled_sampling: probability of feeding the decoder's own greedy prediction instead of
         the data as a previous step, in training (0 = pure teacher forcing).
+      output: "bernoulli" (the notes of a step are independent given the state) or "nade" (a
+        ``mguv.models.nade.Nade`` gives their joint distribution: each note is drawn knowing the
+        ones below it). Either way the outputs are per-channel logits and the NLL is exact: with
+        "nade" they are the conditionals given the channels below, teacher-forced inside the step.
+      nade_units: hidden units of the NADE.
     """
 
     extra_loss_terms = ("nll",)
 
     def __init__(self, steps, num_pitches, units=256, num_layers=2, dropout=0.0, input_dropout=0.0,
-                 pos_weight=1.0, scheduled_sampling=0.0, **kwargs):
+                 pos_weight=1.0, scheduled_sampling=0.0, output="bernoulli", nade_units=128, **kwargs):
         super().__init__(**kwargs)
         self.steps, self.num_pitches = int(steps), int(num_pitches)
         self.units, self.num_layers = units, num_layers
         self.dropout, self.input_dropout, self.pos_weight = dropout, input_dropout, pos_weight
         self.scheduled_sampling = float(scheduled_sampling)
+        if output not in OUTPUTS:
+            raise ValueError(f"output {output!r}: choose one of {', '.join(OUTPUTS)}")
+        self.output_kind, self.nade_units = output, int(nade_units)
         self.init_state = keras.layers.Dense(2 * units * num_layers, activation="tanh", name="init_state")
         self.rnns = [keras.layers.LSTM(units, dropout=dropout, return_sequences=True, name=f"lstm_{i}")
                      for i in range(num_layers)]
-        self.out = keras.layers.Dense(num_pitches, name="logits")
+        self.out = (Nade(num_pitches, self.nade_units, name="nade") if output == "nade"
+                    else keras.layers.Dense(num_pitches, name="logits"))
         self.seed_generator = keras.random.SeedGenerator()
 
     def build(self, z_shape, x_shape):
@@ -117,25 +129,35 @@ class LstmDecoder(keras.layers.Layer):
         """z [batch, latent], x [batch, steps, pitches] -> logits [batch, steps, pitches]."""
         prev = self._shift(x)
         if training and self.scheduled_sampling > 0:
-            guess = ops.cast(ops.stop_gradient(self._logits(z, prev, training)) > 0.0, prev.dtype)
+            guess = ops.cast(ops.stop_gradient(self._logits(z, prev, training, x)) > 0.0, prev.dtype)
             use = keras.random.uniform(ops.shape(prev)[:2], seed=self.seed_generator) < self.scheduled_sampling
             prev = ops.where(use[:, :, None], self._shift(guess), prev)
         if training and self.input_dropout > 0:
             keep = keras.random.uniform(ops.shape(prev)[:2], seed=self.seed_generator) >= self.input_dropout
             prev = prev * ops.cast(keep, prev.dtype)[:, :, None]
-        return self._logits(z, prev, training)
+        return self._logits(z, prev, training, x)
 
     @staticmethod
     def _shift(x):
         """The previous-step inputs: x [batch, steps, pitches] moved one step later, zeros first."""
         return ops.pad(x[:, :-1], [[0, 0], [1, 0], [0, 0]])
 
-    def _logits(self, z, prev, training):
+    def _logits(self, z, prev, training, x):
+        """Per-channel logits [batch, steps, pitches]; a NADE's are conditioned on x inside a step."""
         z_seq = ops.repeat(ops.expand_dims(z, 1), ops.shape(prev)[1], axis=1)
         h = ops.concatenate([prev, z_seq], axis=-1)
         for rnn, state in zip(self.rnns, self._initial_states(z)):
             h = rnn(h, initial_state=state, training=training)
-        return self.out(h)
+        return self.out(h, x) if self.output_kind == "nade" else self.out(h)
+
+    def _draw(self, h, noise, temperature, offset):
+        """One step from the top LSTM's output h [batch, units] -> (probs, drawn) [batch, pitches]."""
+        if self.output_kind == "nade":
+            return self.out.sample(h, noise, temperature, offset)
+        logits = self.out(h)
+        p = ops.sigmoid((logits - offset) / temperature)
+        threshold = 0.5 if noise is None else noise
+        return ops.sigmoid(logits), ops.cast(p > threshold, h.dtype)
 
     def generate(self, z, noise=None, temperature=1.0):
         """Free-running decoding inside the graph.
@@ -168,11 +190,8 @@ class LstmDecoder(keras.layers.Layer):
                 h, state = rnn.cell(h, state, training=False)
                 new_states.append(state)
             states = new_states
-            logits = self.out(h)
-            p = ops.sigmoid((logits - offset) / temperature)
-            threshold = 0.5 if noise is None else noise[:, t]
-            prev = ops.cast(p > threshold, z.dtype)
-            probs.append(ops.sigmoid(logits))
+            p, prev = self._draw(h, None if noise is None else noise[:, t], temperature, offset)
+            probs.append(p)
             roll.append(prev)
         return ops.stack(probs, axis=1), ops.stack(roll, axis=1)
 
@@ -191,4 +210,5 @@ class LstmDecoder(keras.layers.Layer):
         return {**super().get_config(), "steps": self.steps, "num_pitches": self.num_pitches,
                 "units": self.units, "num_layers": self.num_layers, "dropout": self.dropout,
                 "input_dropout": self.input_dropout, "pos_weight": self.pos_weight,
-                "scheduled_sampling": self.scheduled_sampling}
+                "scheduled_sampling": self.scheduled_sampling, "output": self.output_kind,
+                "nade_units": self.nade_units}

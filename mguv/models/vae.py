@@ -131,6 +131,37 @@ class VAE(MusicModel):
         terms = {"loss": recon_terms["recon"] + beta * kl_cost, "kl": kl, "beta": beta, **recon_terms}
         return Losses(terms, self.decoder.prediction(outputs))
 
+    def log_importance_weights(self, x, num_samples, seed):
+        """log p(x | z_k) + log p(z_k) - log q(z_k | x) for K = ``num_samples`` draws z_k ~ q(z | x).
+
+        Their mean estimates the ELBO; logsumexp over k minus log K is the importance-weighted bound
+        of Burda et al. (2016), a lower bound on log p(x) that tightens as K grows. log p(x | z) is
+        the decoder's plain likelihood term ("nll" when it tracks one, else "recon").
+
+        Args:
+          x: float32 [batch, *example].
+          num_samples: K, a Python int.
+          seed: int32 [2] for the stateless draws.
+
+        Returns:
+          float32 [batch, K], nats.
+        """
+        x = tf.convert_to_tensor(x, tf.float32)
+        mean, logvar = self.encode(x, training=False)
+        batch = tf.shape(x)[0]
+        eps = tf.random.stateless_normal(tf.concat([[num_samples], tf.shape(mean)], 0), seed, dtype=mean.dtype)
+        z = mean[None] + tf.exp(0.5 * logvar)[None] * eps                      # [K, batch, *latent]
+        flat_z = tf.reshape(z, tf.concat([[-1], tf.shape(mean)[1:]], 0))
+        flat_x = tf.reshape(tf.tile(x[None], [num_samples] + [1] * len(x.shape)),
+                            tf.concat([[-1], tf.shape(x)[1:]], 0))
+        terms = self.decoder.reconstruction_loss(flat_x, self.decoder(flat_z, flat_x, training=False))
+        nll = tf.reshape(terms["nll" if "nll" in self.decoder.extra_loss_terms else "recon"], [num_samples, batch])
+        log_2pi = tf.math.log(2.0 * 3.141592653589793)
+        axes = list(range(2, len(z.shape)))
+        log_prior = -0.5 * tf.reduce_sum(tf.square(z) + log_2pi, axis=axes)
+        log_posterior = -0.5 * tf.reduce_sum(tf.square(eps) + logvar[None] + log_2pi, axis=axes)
+        return tf.transpose(-nll + log_prior - log_posterior)
+
     # -- what the model offers ------------------------------------------------------------------
     def generate(self, z, noise=None, temperature=1.0):
         """The decoder running free from z (see ``MusicModel.generate``)."""

@@ -7,7 +7,10 @@ import pytest
 from mguv import configs
 
 TINY = ["lstm_vae-tiny", "hier_vae-tiny", "lstm-tiny", "lstm_attention-tiny", "vq_vae-tiny", "wgan-tiny",
-        "conv_vae-tiny"]
+        "conv_vae-tiny",
+        # The NADE output, on the binary roll and on the roll with onsets.
+        "lstm_vae-tiny:model.output=nade,onsets=true", "hier_vae-tiny:model.output=nade",
+        "lstm-tiny:model.output=nade,model.top_k=0,onsets=true"]
 
 
 def _batch(rep, n=4, seed=0):
@@ -20,7 +23,8 @@ def _batch(rep, n=4, seed=0):
 
 @pytest.fixture(scope="module", params=TINY)
 def built(request):
-    config = configs.get(request.param)
+    name, _, sets = request.param.partition(":")
+    config = configs.override(configs.get(name), sets.split(",") if sets else [])
     return config, config.build_model()
 
 

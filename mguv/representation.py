@@ -49,6 +49,9 @@ class PianoRoll:
         note duration that accounts for more than 20% of its notes (``mguv.data.roll``). The
         grid then differs from piece to piece, and ``steps_per_beat`` is only the step written
         back to MIDI (2 suits the Bach chorales, whose adaptive step is mostly an eighth note).
+      max_file_ratio: a file that gives more than this many times the corpus's median segments per
+        file is skipped and reported (a corrupted header can make one file a thousand times longer
+        than it is and take the corpus over); 0 keeps every file. Applies to corpora of 5+ files.
     """
 
     steps_per_beat: int = 4
@@ -65,6 +68,7 @@ class PianoRoll:
     track_name: str = "mguv"
     melody_only: bool = False
     adaptive_step: bool = False
+    max_file_ratio: float = 50.0
     onsets: bool = False
     mode: str = dataclasses.field(default="symbolic", init=False)
 
@@ -78,8 +82,10 @@ class PianoRoll:
         if self.meter_numerator < 1 or self.meter_denominator not in (1, 2, 4, 8, 16, 32):
             raise ValueError(f"meter {self.meter_numerator}/{self.meter_denominator}: the numerator must be "
                              "positive and the denominator a power of two up to 32")
-        if self.tempo <= 0:
-            raise ValueError("tempo must be positive")
+        if not self.tempo > 0 or self.tempo == float("inf"):
+            raise ValueError("tempo must be positive and finite")
+        if not self.max_file_ratio >= 0:
+            raise ValueError("max_file_ratio must be 0 (off) or positive")
         if self.segment_bars:
             bar = self.steps_per_bar
             if self.segment_bars < 0 or bar != int(bar):

@@ -21,7 +21,7 @@ from mguv.errors import UsageError
 from mguv.io import atomic_path
 
 # Bump when decoding changes, so old caches are not reused.
-DECODER_VERSION = 1
+DECODER_VERSION = 2  # 2: a file whose first bytes are not its container is skipped
 
 # Clips are cached as 16-bit PCM: the same resolution as the WAV/FLAC files they come from (its
 # -96 dBFS quantization noise is below theirs), half the size of float32, and, unlike float16, a

@@ -62,6 +62,21 @@ def cut_clips(audio, rep):
     return np.stack([normalize(c, rep.normalization) for c in clips]).astype(np.float32), None
 
 
+def container_reason(name, head):
+    """Why the first bytes ``head`` (at least 12) of file ``name`` are not the container its
+    extension names, or None when they are. libsndfile reads headerless bytes in a ``.au`` file as
+    8 kHz u-law, so without this check any file so named (a text file) becomes a full-scale clip."""
+    ext = os.path.splitext(name)[1].lower()
+    ok = {
+        ".wav": head[:4] in (b"RIFF", b"RIFX", b"RF64", b"BW64") and head[8:12] in (b"WAVE", b"BW64"),
+        ".au": head[:4] == b".snd",
+        ".flac": head[:4] == b"fLaC" or head[:3] == b"ID3",
+        ".ogg": head[:4] == b"OggS",
+        ".mp3": head[:3] == b"ID3" or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0),
+    }.get(ext, True)
+    return None if ok else f"its first bytes are not the header of the {ext[1:].upper()} container (not audio, or misnamed)"
+
+
 def decode_file(name, path, data, rep):
     """Decodes one audio file into normalized clips; never raises.
 
@@ -81,6 +96,14 @@ def decode_file(name, path, data, rep):
     # resampler's edge effect out of the last clip.
     seconds = rep.clips_per_file * rep.clip_samples / rep.sample_rate + 0.1
     try:
+        if data is None:
+            with open(path, "rb") as f:
+                head = f.read(12)
+        else:
+            head = bytes(data[:12])
+        reason = container_reason(name, head)
+        if reason:
+            return None, reason
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # librosa's audioread fallback warns on every bad file.
             audio, _ = librosa.load(path if data is None else io.BytesIO(data), sr=rep.sample_rate,

@@ -119,17 +119,21 @@ def load_segments(specs, rep, cache_dir=None, workers=None, progress=True):
     return segments
 
 
-def describe_sources(report, unit="segments", done="parsed"):
-    """Console lines: one per source (``unit`` examples from ``done``/all files) and skipped files."""
+def describe_sources(report, unit="segments", done="used"):
+    """Console lines: one per source (``unit`` examples from the ``done``/all files, skipped and
+    empty files counted), then the first skipped and empty files with their reasons."""
     lines = []
     for label, s in report["sources"].items():
         cached = " (cache)" if s["from_cache"] else ""
+        empty = f", {s['empty']} empty" if "empty" in s else ""
         lines.append(f"  {label}: {s[unit]} {unit} from {s[done]}/{s['files']} files, "
-                     f"{s['bad']} skipped{cached}")
-    for bad in report["bad_files"][:5]:
-        lines.append(f"  skipped {bad['source']}/{bad['file']}: {bad['reason']}")
-    if len(report["bad_files"]) > 5:
-        lines.append(f"  ... and {len(report['bad_files']) - 5} more skipped files")
+                     f"{s['bad']} skipped{empty}{cached}")
+    for key, verb in (("bad_files", "skipped"), ("empty_files", "empty")):
+        listed = report.get(key, [])
+        for item in listed[:5]:
+            lines.append(f"  {verb} {item['source']}/{item['file']}: {item['reason']}")
+        if len(listed) > 5:
+            lines.append(f"  ... and {len(listed) - 5} more {verb} files")
     return lines
 
 

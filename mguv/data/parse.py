@@ -29,9 +29,29 @@ SCORE_EXTENSIONS = MIDI_EXTENSIONS + MUSIC21_EXTENSIONS
 
 # Bump when parsing changes, so old caches are not reused.
 # 2: caches record each file's position in its source. 3: symusic reads MIDI; notes sorted; tied
-# MusicXML notes joined; each file's meter.
-PARSER_VERSION = 3
+# MusicXML notes joined; each file's meter. 4: files beyond the cost limits below are skipped.
+PARSER_VERSION = 4
+# What one file may cost. Beyond these limits it is skipped with the reason before anything is
+# allocated by its length: a 37-byte MIDI file (1 tick per quarter, one note 10 million ticks long)
+# would otherwise rasterize to a 40-million-step roll and exhaust the memory.
+MAX_QUARTERS = 65536                 # quarter notes from the start to the last note-off: 9 h at 120 bpm
+MAX_NOTES = 1 << 20                  # notes per file
+MAX_PRETTY_MIDI_TICKS = 1 << 24      # pretty_midi keeps a float per tick up to the last event
 DEFAULT_TEMPO = 120.0  # quarter notes per minute when a file states none (the MIDI default)
+
+
+class TooCostly(ValueError):
+    """A file beyond the cost limits (``MAX_QUARTERS``, ``MAX_NOTES``, ``MAX_PRETTY_MIDI_TICKS``)."""
+
+
+def check_cost(num_notes, last_quarter):
+    """Raises ``TooCostly`` when a file has more than ``MAX_NOTES`` notes or lasts more than
+    ``MAX_QUARTERS`` quarter notes (``last_quarter``: its last note-off)."""
+    if num_notes > MAX_NOTES:
+        raise TooCostly(f"{num_notes:,} notes, more than the limit of {MAX_NOTES:,} per file")
+    if last_quarter > MAX_QUARTERS:
+        raise TooCostly(f"{last_quarter:,.0f} quarter notes long, more than the limit of {MAX_QUARTERS:,} "
+                        "(9 hours at 120 bpm): a corrupted header or note-off?")
 
 
 def _to_steps(start_beats, end_beats, steps_per_beat):
@@ -150,6 +170,7 @@ def parse_midi_symusic(data, steps_per_beat):
     pitches = np.concatenate([t["pitch"] for t in tracks] or [np.zeros(0)]).astype(np.int64)
     starts = np.concatenate([t["time"] for t in tracks] or [np.zeros(0)]).astype(np.int64)
     ends = starts + np.concatenate([t["duration"] for t in tracks] or [np.zeros(0)]).astype(np.int64)
+    check_cost(len(pitches), ends.max() / tpq if len(ends) else 0)
     notes = _note_array(pitches, starts / tpq, ends / tpq, steps_per_beat)
     meter = _symusic_meter(score, data, steps_per_beat)
     track = np.repeat(np.arange(len(tracks)), [len(t["time"]) for t in tracks])
@@ -164,8 +185,15 @@ def parse_midi_pretty(data, steps_per_beat):
     ``get_beats()``, which counts dotted quarters in 6/8). pretty_midi reads time signatures and tempi
     from the first track only. Drum instruments are dropped.
     """
+    import mido
     import pretty_midi
 
+    midi = mido.MidiFile(file=io.BytesIO(data))
+    last_tick = max((sum(msg.time for msg in track) for track in midi.tracks), default=0)
+    if last_tick > MAX_PRETTY_MIDI_TICKS:
+        raise TooCostly(f"its last event is at tick {last_tick:,}, beyond pretty_midi's limit of "
+                        f"{MAX_PRETTY_MIDI_TICKS:,}")
+    check_cost(0, last_tick / max(midi.ticks_per_beat, 1))
     pm = pretty_midi.PrettyMIDI(io.BytesIO(data))
     pitches, starts, ends = [], [], []
     for inst in pm.instruments:
@@ -178,6 +206,7 @@ def parse_midi_pretty(data, steps_per_beat):
     signatures = [(pm.time_to_tick(ts.time) / pm.resolution, ts.numerator, ts.denominator)
                   for ts in pm.time_signature_changes]
     tempo = pm.get_tempo_changes()[1][0]  # 120 when the file has none
+    check_cost(len(pitches), max(ends, default=0))
     return _note_array(pitches, starts, ends, steps_per_beat), _meter(signatures, tempo, steps_per_beat)
 
 
@@ -187,6 +216,8 @@ def parse_midi(data, steps_per_beat):
     when symusic did)."""
     try:
         notes, meter, fallback = parse_midi_symusic(data, steps_per_beat)
+    except TooCostly:
+        raise
     except Exception as err:  # pretty_midi gets its chance, and gives the reason if it fails too.
         fallback = f"symusic failed: {type(err).__name__}: {err}".splitlines()[0][:200]
     else:
@@ -294,8 +325,12 @@ def parse_score(name, path, data, steps_per_beat):
             notes, meter = parse_music21(path, steps_per_beat)
         else:
             return None, None, None, f"unsupported extension {ext!r}"
+        check_cost(len(notes), notes[:, 2].max() / steps_per_beat if len(notes) else 0)
+    except TooCostly as err:
+        return None, None, None, f"too costly: {err}"
     except Exception as err:  # Corrupt files raise anything from IndexError to EOFError.
-        return None, None, None, f"{type(err).__name__}: {err}".splitlines()[0][:200]
+        text = str(err).strip() or ("the file ends too early" if isinstance(err, EOFError) else "no message")
+        return None, None, None, f"{type(err).__name__}: {text}".splitlines()[0][:200]
     if len(notes) == 0:
         return None, None, None, "no pitched notes"
     return notes, meter, fallback, None

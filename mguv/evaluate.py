@@ -78,7 +78,13 @@ def _batch_scorer(model, rep):
     return score
 
 
-def score_segments(model, rep, x, batch_size=DEFAULT_BATCH_SIZE):
+def _bar(total, desc, progress):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, unit="example", disable=not progress, file=sys.stderr, leave=False)
+
+
+def score_segments(model, rep, x, batch_size=DEFAULT_BATCH_SIZE, progress=False):
     """Scores ``model`` on segments ``x`` bool [segments, steps, rep.channels], batch by batch.
 
     Returns (metrics, arrays): ``metrics`` is a JSON-ready dict of fractions and nats: among them
@@ -100,7 +106,9 @@ def score_segments(model, rep, x, batch_size=DEFAULT_BATCH_SIZE):
     kl_dim = np.zeros(model.latent_dim, np.float64)
     nll = 0.0
     means = []
+    bar = _bar(n, "scoring", progress)
     for start in range(0, n, batch_size):
+        bar.update(min(batch_size, n - start))  # before the batch: the bar shows the one being scored
         xb = np.asarray(x[start:start + batch_size], np.float32)
         out = {k: np.asarray(v) for k, v in score(xb).items()}
         # Frame scores count the sounding-pitch cells (a roll with onsets has onset cells too).
@@ -114,6 +122,7 @@ def score_segments(model, rep, x, batch_size=DEFAULT_BATCH_SIZE):
         kl_dim += out["kl_dim"].sum(axis=0)
         nll += float(out["nll"].sum())
         means.append(out["mean"])
+    bar.close()
     mean = np.concatenate(means) if means else np.zeros((0, model.latent_dim), np.float32)
     kl_dim /= max(n, 1)
     nll /= max(n, 1)
@@ -160,7 +169,7 @@ def score_segments(model, rep, x, batch_size=DEFAULT_BATCH_SIZE):
     return metrics, arrays
 
 
-def prior_samples(model, num, temperature=1.0, seed=0, batch_size=DEFAULT_BATCH_SIZE):
+def prior_samples(model, num, temperature=1.0, seed=0, batch_size=DEFAULT_BATCH_SIZE, progress=False):
     """``num`` prior samples of the model (``MusicModel.sample``: for a VAE, z ~ N(0, I) decoded
     free-running, each cell drawn from its Bernoulli at ``temperature``; 1 = the model's own
     distribution). Returns bool [num, *example]."""
@@ -170,17 +179,20 @@ def prior_samples(model, num, temperature=1.0, seed=0, batch_size=DEFAULT_BATCH_
     def sample(n, batch_seed):
         return model.sample(n, temperature, batch_seed)[1]
 
-    rolls = [np.asarray(sample(min(batch_size, num - start), [seed, start])) > 0.5
-             for start in range(0, num, batch_size)]
+    rolls = []
+    with _bar(num, "prior samples", progress) as bar:
+        for start in range(0, num, batch_size):
+            rolls.append(np.asarray(sample(min(batch_size, num - start), [seed, start])) > 0.5)
+            bar.update(min(batch_size, num - start))
     return np.concatenate(rolls)
 
 
-def prior_sample_metrics(model, rep, x, num=PRIOR_SAMPLES, seed=0):
+def prior_sample_metrics(model, rep, x, num=PRIOR_SAMPLES, seed=0, progress=False):
     """Statistics of ``num`` prior samples next to those of the segments ``x`` (the validation
     data), and how far apart they are (relative errors, pitch-class histogram L1)."""
     from mguv import sample_stats
 
-    samples = sample_stats.sample_statistics(prior_samples(model, num, 1.0, seed), rep)
+    samples = sample_stats.sample_statistics(prior_samples(model, num, 1.0, seed, progress=progress), rep)
     data = sample_stats.sample_statistics(x, rep)
     return {"num": int(num), "temperature": 1.0, "samples": samples, "validation": data,
             **sample_stats.compare_statistics(samples, data)}
@@ -226,6 +238,7 @@ def write_plots(arrays, rep, plots_dir, seed=0):
 
         # Perplexity must stay below the number of points; 30 is sklearn's default.
         perplexity = float(min(30.0, (len(keep) - 1) / 3.0))
+        log(f"  t-SNE of {len(keep)} latent means (can take a minute)")
         points = TSNE(n_components=2, perplexity=perplexity, init="pca",
                       random_state=seed).fit_transform(mean[keep].astype(np.float64))
         path = os.path.join(plots_dir, "latent_tsne.png")
@@ -294,13 +307,14 @@ def evaluate_run(run_dir, data_specs=None, batch_size=DEFAULT_BATCH_SIZE, max_se
         metrics = {"val_segments": int(len(x)), "val_segments_total": int(total),
                    "likelihood": exact_likelihoods(model, config, specs, genre if own_data else None,
                                                    x, cache_dir, workers, progress),
-                   "prior_samples": prior_sample_metrics(model, config.representation, x, seed=config.train.seed)}
+                   "prior_samples": prior_sample_metrics(model, config.representation, x, seed=config.train.seed,
+                                                         progress=progress)}
     else:
-        metrics, arrays = score_segments(model, config.representation, x, batch_size)
+        metrics, arrays = score_segments(model, config.representation, x, batch_size, progress)
         metrics["val_segments_total"] = int(total)
         metrics["likelihood"] = segment_likelihoods(model, x, iw_samples, config.train.seed, progress)
         metrics["prior_samples"] = prior_sample_metrics(model, config.representation, x,
-                                                        seed=config.train.seed)
+                                                        seed=config.train.seed, progress=progress)
         if make_plots:
             metrics["plots"] = write_plots(arrays, config.representation, paths.plots, config.train.seed)
     metrics.update({"run": paths.root, "config": config.to_dict(), "data": specs,

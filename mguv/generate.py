@@ -111,13 +111,24 @@ def _shifted_samples(model, args, amounts):
     return rolls
 
 
+def check_out_folder(out):
+    """A ``UsageError`` unless ``out`` is a folder, or can be made one, that this user may write."""
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise UsageError(f"--out {out} is a file; name a folder for the generated files")
+    parent = out
+    while not os.path.exists(parent):
+        parent = os.path.dirname(os.path.abspath(parent))
+    if not os.path.isdir(parent) or not os.access(parent, os.W_OK | os.X_OK):
+        raise UsageError(f"--out {out}: {parent} is not a writable folder")
+
+
 @cli_entry
 def main(argv=None):
     args = build_parser().parse_args(argv)
     if args.num < 1 or args.steps < 2:
         raise UsageError("--num must be at least 1 and --steps at least 2")
-    if args.temperature < 0:
-        raise UsageError("--temperature must be >= 0")
+    if not 0 <= args.temperature < float("inf"):
+        raise UsageError(f"--temperature must be a finite number >= 0, not {args.temperature:g}")
     if args.tempo is not None and not (np.isfinite(args.tempo) and args.tempo > 0):
         raise UsageError(f"--tempo must be a positive number of beats per minute, not {args.tempo:g}")
     amounts = parse_attributes(args.attribute)
@@ -126,6 +137,7 @@ def main(argv=None):
     if args.data and not amounts:
         raise UsageError("--data is only used with --attribute")
     out = args.out or os.path.join(args.run, "generated")
+    check_out_folder(out)
     model = TrainedModel.from_run(args.run, data_specs=args.data, cache_dir=args.cache_dir,
                                   progress=sys.stderr.isatty())
     if args.tempo is not None and model.rep.mode != "symbolic":

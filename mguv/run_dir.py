@@ -4,7 +4,8 @@ RUN/
   config.json          resolved config + data specs (+ genre)
   representation.json  the representation (generation reads it back)
   data.json            corpus report: per-source segments, skipped files, split
-  checkpoints/best.weights.h5, backup/ (BackupAndRestore; removed when a run completes)
+  checkpoints/best.weights.h5 + best.json (its epoch and monitored value), backup/
+                       (BackupAndRestore; removed when a run completes)
   model.keras          the best weights, full model
   history.csv, logs/   CSVLogger, TensorBoard
   plots/               loss.png, reconstructions.png, samples.png (piano-rolls or waveforms)
@@ -41,6 +42,7 @@ class RunPaths:
     representation = property(lambda self: self._join("representation.json"))
     data = property(lambda self: self._join("data.json"))
     best_weights = property(lambda self: self._join("checkpoints", "best.weights.h5"))
+    best_record = property(lambda self: self._join("checkpoints", "best.json"))
     backup = property(lambda self: self._join("backup"))
     model = property(lambda self: self._join("model.keras"))
     history = property(lambda self: self._join("history.csv"))
@@ -55,6 +57,51 @@ class RunPaths:
     def prior(self):
         """The paths of stage two (the code prior of a two-stage family), a run folder of its own."""
         return RunPaths(self._join("prior"))
+
+
+# What a run writes: ``clear_run`` removes exactly these, so a user's other files in the folder stay.
+RUN_OUTPUTS = ("config", "representation", "data", "best_weights", "best_record", "backup", "model", "history",
+               "logs", "plots", "samples", "saved_model", "summary", "metrics")
+
+
+def clear_run(paths):
+    """Removes the outputs of an earlier run from ``paths.root`` (``--overwrite``, once everything
+    about the new run has been checked), including its TensorBoard events and its prior stage."""
+    import shutil
+
+    for name in RUN_OUTPUTS:
+        path = getattr(paths, name)
+        if os.path.isdir(path):
+            shutil.rmtree(path)
+        elif os.path.exists(path):
+            os.remove(path)
+    if os.path.isdir(paths.prior.root):
+        shutil.rmtree(paths.prior.root)
+
+
+def config_differences(run_dir, config, data_specs):
+    """The settings in which ``config`` and ``data_specs`` differ from those RUN/config.json
+    recorded, as ["train.learning_rate: 0.001 -> 0.01", ...] (empty: the same run)."""
+    path = RunPaths(os.fspath(run_dir)).config
+    try:
+        with open(path) as f:
+            saved = json.load(f)
+    except (OSError, ValueError):
+        return []
+    old = _flat({**saved.get("config", {}), "data": saved.get("data", [])})
+    new = _flat({**json.loads(json.dumps(config.to_dict())), "data": list(data_specs)})
+    return [f"{key}: {old.get(key)} -> {new.get(key)}" for key in sorted(set(old) | set(new))
+            if old.get(key) != new.get(key) and key not in ("name", "description")]
+
+
+def _flat(d, prefix=""):
+    out = {}
+    for key, value in d.items():
+        if isinstance(value, dict):
+            out.update(_flat(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
 
 
 def read_run_config(run_dir):
@@ -133,8 +180,18 @@ def load_run(run_dir):
                          "finishes (rerun the training command to finish an interrupted run)")
     config, data_specs, genre = read_run_config(paths.root)
 
+    import zipfile
+
     from mguv.models.saving import load_model
 
+    try:
+        with zipfile.ZipFile(paths.model) as archive:
+            damaged = archive.testzip()
+    except (OSError, zipfile.BadZipFile):
+        damaged = paths.model
+    if damaged is not None:
+        raise UsageError(f"{paths.model} is damaged (not a complete .keras archive; truncated?); the best "
+                         f"weights are in {paths.best_weights} if that exists, else retrain")
     try:
         model = load_model(paths.model)
     except Exception as err:  # a corrupt or foreign file: Keras raises many kinds

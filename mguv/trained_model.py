@@ -104,8 +104,13 @@ class TrainedModel:
         quiet_tensorflow()
         import tensorflow as tf
 
-        module = tf.saved_model.load(saved)
-        info = json.loads(module.representation().numpy())
+        try:
+            module = tf.saved_model.load(saved)
+            info = json.loads(module.representation().numpy())
+        except Exception as err:  # missing variables, a damaged graph, a foreign SavedModel
+            text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            raise UsageError(f"{saved} cannot be loaded as an mguv SavedModel (damaged, incomplete, or not "
+                             f"exported by mguv?): {text[:200]}") from None
         latent_dim = info.pop("latent_dim")
         latent_shape = info.pop("latent_shape", [latent_dim])
         family, sample_input = info.pop("family", "lstm_vae"), info.pop("sample_input", "z")

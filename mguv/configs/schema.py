@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import math
 
 SECTIONS = ("representation", "model", "train")  # the parts of a Config that ``--set`` can change
 
@@ -53,6 +54,17 @@ class TrainConfig:
             raise ValueError("epochs and batch_size must be positive")
         if self.optimizer not in ("adamw", "adam", "sgd", "rmsprop"):
             raise ValueError(f"optimizer must be 'adamw', 'adam', 'sgd' or 'rmsprop', not {self.optimizer!r}")
+        # NaN fails every comparison, so "not x > 0" also refuses it; inf is refused on its own.
+        for name in ("learning_rate", "pos_weight"):
+            value = getattr(self, name)
+            if not 0 < value < math.inf:
+                raise ValueError(f"{name} must be a positive number, not {value}")
+        for name in ("weight_decay", "clipnorm", "beta", "free_bits", "beta_warmup_steps", "transpose"):
+            value = getattr(self, name)
+            if not 0 <= value < math.inf:
+                raise ValueError(f"{name} must be 0 or a positive number, not {value}")
+        if self.early_stopping_patience < 1 or self.reduce_lr_patience < 1:
+            raise ValueError("early_stopping_patience and reduce_lr_patience must be at least 1")
 
     def build_optimizer(self):
         """A new Keras optimizer: AdamW (or Adam, SGD, RMSprop) at ``learning_rate``, with
@@ -86,8 +98,14 @@ class Config:
     def build_model(self):
         """The model this config describes: built (weights created) but not compiled, on the shape
         its ``call()`` takes (``MusicModel.call_input_shape``: the data's, or z's for a GAN)."""
-        model = self.model.build(self.representation, self.train)
-        model.build(model.call_input_shape(self.representation))
+        try:
+            model = self.model.build(self.representation, self.train)
+            model.build(model.call_input_shape(self.representation))
+        except (ValueError, TypeError) as err:  # a setting the layers refuse, e.g. latent_dim=0
+            from mguv.errors import UsageError
+
+            text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            raise UsageError(f"config {self.name}: cannot build the model with these settings: {text}") from None
         return model
 
     def to_dict(self):

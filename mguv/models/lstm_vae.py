@@ -142,7 +142,7 @@ class LstmDecoder(keras.layers.Layer):
         """The previous-step inputs: x [batch, steps, pitches] moved one step later, zeros first."""
         return ops.pad(x[:, :-1], [[0, 0], [1, 0], [0, 0]])
 
-    def _logits(self, z, prev, training, x):
+    def _logits(self, z, prev, training, x=None):
         """Per-channel logits [batch, steps, pitches]; a NADE's are conditioned on x inside a step."""
         z_seq = ops.repeat(ops.expand_dims(z, 1), ops.shape(prev)[1], axis=1)
         h = ops.concatenate([prev, z_seq], axis=-1)

@@ -29,7 +29,9 @@ class VAE(MusicModel):
 
     Loss per example (nats): recon + beta * max(KL - free_bits, 0), averaged over the global batch.
     beta ramps linearly from 0 to ``beta`` over ``beta_warmup_steps`` optimizer steps (0 = no
-    annealing), read from ``optimizer.iterations`` so it resumes correctly after a restart.
+    annealing), read from ``optimizer.iterations`` so it resumes correctly after a restart. The
+    best epoch is picked on "objective", the same loss at the final beta, which the annealing does
+    not move (an early epoch's small beta would otherwise make its loss look best).
 
     Args:
       encoder: a layer mapping x to features [batch, features].
@@ -42,10 +44,11 @@ class VAE(MusicModel):
     """
 
     encodes = True
+    monitor = "val_objective"
 
     def __init__(self, encoder, decoder, latent_dim, beta=1.0, beta_warmup_steps=0, free_bits=0.0,
                  seed=None, **kwargs):
-        names = ("loss", "recon", "kl", "beta") + tuple(decoder.extra_loss_terms)
+        names = ("loss", "objective", "recon", "kl", "beta") + tuple(decoder.extra_loss_terms)
         super().__init__(loss_names=names, output_metrics=decoder.output_metrics(), **kwargs)
         self.encoder = encoder
         self.decoder = decoder
@@ -128,7 +131,8 @@ class VAE(MusicModel):
         kl = ops.sum(ops.reshape(gaussian_kl(mean, logvar), (ops.shape(mean)[0], -1)), axis=-1)
         kl_cost = ops.maximum(kl - self.free_bits, 0.0)
         beta = self.current_beta()
-        terms = {"loss": recon_terms["recon"] + beta * kl_cost, "kl": kl, "beta": beta, **recon_terms}
+        terms = {"loss": recon_terms["recon"] + beta * kl_cost, "objective": recon_terms["recon"] + self.beta * kl_cost,
+                 "kl": kl, "beta": beta, **recon_terms}
         return Losses(terms, self.decoder.prediction(outputs))
 
     def log_importance_weights(self, x, num_samples, seed):

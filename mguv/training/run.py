@@ -6,6 +6,7 @@ Training only fits: the data comes from ``mguv.data.prepare``, the run folder's 
 model says itself (``mguv.models.base.MusicModel``).
 """
 
+import math
 import os
 import shutil
 import sys
@@ -14,35 +15,77 @@ import time
 from mguv.cli import log
 from mguv.data.converters import converter_for
 from mguv.data.prepare import prepare_data
-from mguv.errors import UsageError
+from mguv.errors import RunFailed, UsageError
 from mguv.io import atomic_path, write_json
-from mguv.run_dir import RunPaths, write_run_files
+from mguv.run_dir import RunPaths, clear_run, config_differences, write_run_files
 
 
-def _check_out(paths, overwrite):
-    resuming = os.path.isdir(paths.backup)
-    if os.path.exists(paths.model) and not resuming:
-        if not overwrite:
-            raise UsageError(f"--out {paths.root} already holds a trained model; choose another "
-                             "--out or pass --overwrite")
-        for p in (paths.history, paths.best_weights):
-            if os.path.exists(p):
-                os.remove(p)
+def _check_out(paths, overwrite, config, data_specs):
+    """Checks ``--out`` before anything is loaded or removed; returns True when the run resumes (an
+    interrupted run of the same settings, and no ``--overwrite``). Nothing is deleted here: an
+    ``--overwrite`` clears the old run only when the new one is about to start."""
     if os.path.exists(paths.root) and not os.path.isdir(paths.root):
         raise UsageError(f"--out {paths.root} exists and is not a folder")
+    parent = paths.root
+    while not os.path.exists(parent):
+        parent = os.path.dirname(os.path.abspath(parent))
+    if not os.path.isdir(parent) or not os.access(parent, os.W_OK | os.X_OK):
+        raise UsageError(f"--out {paths.root}: {parent} is not a writable folder")
+    resuming = os.path.isdir(paths.backup) and not overwrite
+    if os.path.exists(paths.model) and not resuming and not overwrite:
+        raise UsageError(f"--out {paths.root} already holds a trained model; choose another "
+                         "--out or pass --overwrite")
+    if resuming:
+        changed = config_differences(paths.root, config, data_specs)
+        if changed:
+            shown = "; ".join(changed[:6]) + (f"; and {len(changed) - 6} more" if len(changed) > 6 else "")
+            raise UsageError(f"--out {paths.root} is an interrupted run with other settings ({shown}); rerun "
+                             "with its settings to resume it, or pass --overwrite to start over")
     return resuming
 
 
-def _worker_dir(out):
-    """Where a non-chief worker keeps its own files (backups for resuming): outside the run directory."""
-    import hashlib
-    import tempfile
+def _finite(model):
+    """True when every weight of ``model`` is finite."""
+    import numpy as np
 
+    return all(np.isfinite(np.asarray(w)).all() for w in model.weights)
+
+
+def _worker_dir(out):
+    """Where a non-chief worker keeps its own files (backups for resuming): outside the run
+    directory, at a path that is the same on a rerun (so it resumes) but private to this user (in
+    the mguv cache folder, mode 0700), not a predictable name in a shared /tmp."""
+    import hashlib
+
+    from mguv.data.cache import default_cache_dir
     from mguv.training.distribute import task
 
     digest = hashlib.sha1(os.path.abspath(out).encode()).hexdigest()[:12]
     kind, index = task()
-    return os.path.join(tempfile.gettempdir(), "mguv-workers", f"{digest}-{kind}-{index}")
+    workers = os.path.join(default_cache_dir(), "workers")
+    os.makedirs(workers, mode=0o700, exist_ok=True)
+    os.chmod(workers, 0o700)
+    return os.path.join(workers, f"{digest}-{kind}-{index}")
+
+
+def _diverged(model, paths, epochs):
+    """Ends a run whose loss or weights went non-finite: nothing non-finite is exported, the backup
+    of the diverged state is dropped (a rerun must not resume from it), and the best checkpoint is
+    kept; the model is restored from it when there is one. Raises ``RunFailed``."""
+    from mguv.training.callbacks import BestWeights
+
+    shutil.rmtree(paths.backup, ignore_errors=True)
+    where = f"in epoch {max(epochs, 1)}"
+    advice = "lower the learning rate (--set learning_rate=...) and rerun with --overwrite"
+    if os.path.exists(paths.best_weights):
+        model.load_weights(paths.best_weights)
+        record = BestWeights.read_record(paths.best_record) or {}
+        if _finite(model):
+            raise RunFailed(f"training diverged {where} (non-finite loss); nothing exported; the last good "
+                            f"checkpoint {paths.best_weights} (epoch {record.get('epoch', '?')}) is kept and "
+                            f"was restored into the model; {advice}")
+    raise RunFailed(f"training diverged {where} (non-finite loss) before any good checkpoint; nothing "
+                    f"exported; {advice}")
 
 
 def _first_batch(n, batch_size, replicas):
@@ -78,44 +121,51 @@ def train(config, data_specs, out, overwrite=False, cache_dir=None, workers=None
 
     chief = is_chief()
     paths = RunPaths(out if chief else _worker_dir(out))
-    resuming = _check_out(paths, overwrite or not chief)
-    rep, t = config.representation, config.train
     data_specs = list(data_specs)
-    converter = converter_for(rep)
-    segments, train_idx, val_idx = prepare_data(config, data_specs, cache_dir, workers, progress, genre)
-    log(converter.describe(segments.report))
-    log(f"  split by {t.split}: {len(train_idx)} train / {len(val_idx)} validation examples")
+    if num_samples < 0:
+        raise UsageError(f"--samples {num_samples}: must be 0 or more")
+    # A non-chief worker's folder holds only its own backups: it resumes whatever its chief does.
+    resuming = _check_out(paths, overwrite and chief, config, data_specs) if chief else os.path.isdir(paths.backup)
+    rep, t = config.representation, config.train
 
     import keras
-
-    from mguv.export import export_saved_model
-    from mguv.reporting import write_run_report
-    from mguv.training.callbacks import BestWeights, LivePlots
-
-    for d in (paths.root, paths.plots, paths.samples, os.path.dirname(paths.best_weights)):
-        os.makedirs(d, exist_ok=True)
-    write_run_files(paths, config, data_specs, genre, segments, train_idx, val_idx)
-
     import tensorflow as tf
 
     strategy = strategy or tf.distribute.get_strategy()
     replicas = strategy.num_replicas_in_sync
     keras.utils.set_random_seed(t.seed)
+    with strategy.scope():  # first, so a bad model setting fails before the data is loaded
+        model = config.build_model()
+        model.compile(optimizer=config.train.build_optimizer(), jit_compile=t.jit_compile)
+    converter = converter_for(rep)
+    segments, train_idx, val_idx = prepare_data(config, data_specs, cache_dir, workers, progress, genre)
+    log(converter.describe(segments.report))
+    log(f"  split by {t.split}: {len(train_idx)} train / {len(val_idx)} validation examples")
+
+    from mguv.export import export_saved_model
+    from mguv.reporting import write_run_report
+    from mguv.training.callbacks import BestWeights, LivePlots
+
+    if chief and not resuming and os.path.isdir(paths.root):
+        clear_run(paths)  # everything checked: an --overwrite (or an unfinished, untrained folder) starts clean
+    for d in (paths.root, paths.plots, paths.samples, os.path.dirname(paths.best_weights)):
+        os.makedirs(d, exist_ok=True)
+    write_run_files(paths, config, data_specs, genre, segments, train_idx, val_idx)
+
     # batch_size is the global batch; each of the N replicas gets batch_size / N.
     train_ds = converter.dataset(segments.x[train_idx], _first_batch(len(train_idx), t.batch_size, replicas),
                                  shuffle=True, seed=t.seed, transpose=t.transpose)
     val_ds = converter.dataset(segments.x[val_idx], _first_batch(len(val_idx), t.batch_size, replicas))
-    with strategy.scope():
-        model = config.build_model()
-        model.compile(optimizer=config.train.build_optimizer(), jit_compile=t.jit_compile)
     log(f"model {config.name}: {model.count_params():,} parameters"
         + (f"; {replicas} replicas ({type(strategy).__name__})" if replicas > 1 else "")
         + ("; resuming from the last completed epoch" if resuming else ""))
     # A model whose validation loss cannot pick an epoch (a GAN's) says so with monitor = None.
     monitored = [
-        BestWeights(paths.best_weights, model.monitor),
-        keras.callbacks.EarlyStopping(model.monitor, patience=t.early_stopping_patience, restore_best_weights=True),
-        keras.callbacks.ReduceLROnPlateau(model.monitor, factor=0.5, patience=t.reduce_lr_patience, min_lr=1e-5),
+        BestWeights(paths.best_weights, model.monitor, paths.best_record, resume=resuming),
+        keras.callbacks.EarlyStopping(model.monitor, patience=t.early_stopping_patience, mode="min",
+                                      restore_best_weights=True),
+        keras.callbacks.ReduceLROnPlateau(model.monitor, factor=0.5, patience=t.reduce_lr_patience, mode="min",
+                                          min_lr=1e-5),
     ] if model.monitor else []
     standard = [
         keras.callbacks.BackupAndRestore(paths.backup, double_checkpoint=True),
@@ -133,8 +183,8 @@ def train(config, data_specs, out, overwrite=False, cache_dir=None, workers=None
     except KeyboardInterrupt:
         log(f"interrupted: rerun the same command to resume {paths.root} from its last completed epoch")
         raise
-    if model.stop_training and not history.history:
-        raise UsageError("training stopped before the first epoch finished (NaN loss?)")
+    if not _finite(model) or not all(math.isfinite(v) for v in history.history.get("loss", [0.0])[-1:]):
+        _diverged(model, paths, len(history.history.get("loss", [])))
     if os.path.exists(paths.best_weights):
         model.load_weights(paths.best_weights)
     prior_val = {}

@@ -1,20 +1,30 @@
-"""Figures: loss curves, piano-rolls, per-pitch F1, latent scatter plots. All write PNGs atomically."""
+"""Figures: loss curves, piano-rolls, per-pitch F1, latent scatter plots. All write PNGs atomically.
+
+Figures are ``matplotlib.figure.Figure`` objects drawn by Agg, never pyplot's: importing this module
+or drawing leaves the process's backend and pyplot's figure list alone (a notebook keeps its inline
+backend, a script its GUI one).
+"""
 
 import csv
 
-import matplotlib
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+from mguv.io import atomic_path
 
-from mguv.io import atomic_path  # noqa: E402
+
+def _figure(rows=1, cols=1, **kwargs):
+    """A Figure with Agg as its own canvas and its axes (a [rows, cols] array), outside pyplot.
+    ``kwargs`` go to ``Figure`` (figsize, layout)."""
+    fig = Figure(**kwargs)
+    FigureCanvasAgg(fig)
+    return fig, fig.subplots(rows, cols, squeeze=False)
 
 
 def _save(fig, path):
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=110, bbox_inches="tight", format="png")
-    plt.close(fig)
 
 
 def read_history(csv_path):
@@ -36,7 +46,7 @@ def read_history(csv_path):
 def loss_curves(history, path, terms=("loss", "recon", "kl")):
     """One panel per term (nats per segment), train and validation against epoch."""
     terms = [t for t in terms if t in history]
-    fig, axes = plt.subplots(1, len(terms), figsize=(4.2 * len(terms), 3.2), squeeze=False)
+    fig, axes = _figure(1, len(terms), figsize=(4.2 * len(terms), 3.2))
     epochs = history["epoch"] + 1
     for ax, term in zip(axes[0], terms):
         ax.plot(epochs, history[term], "o-", label="train", ms=3)
@@ -66,8 +76,7 @@ def piano_rolls(rolls, path, titles=None, rep=None, cols=4, panel_width=3.2):
     n = len(rolls)
     cols = min(cols, n)
     rows = int(np.ceil(n / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(panel_width * cols, 2.4 * rows), squeeze=False,
-                             layout="constrained")
+    fig, axes = _figure(rows, cols, figsize=(panel_width * cols, 2.4 * rows), layout="constrained")
     low = rep.min_pitch if rep else 0
     for i, ax in enumerate(axes.flat):
         if i >= n:
@@ -86,7 +95,7 @@ def piano_rolls(rolls, path, titles=None, rep=None, cols=4, panel_width=3.2):
 def per_pitch_f1(f1, support, rep, path):
     """Bar plot of F1 per pitch column; ``support`` (active cells per pitch) on a second axis."""
     pitches = np.arange(rep.min_pitch, rep.min_pitch + rep.num_pitches)
-    fig, ax = plt.subplots(figsize=(10, 3.2))
+    fig, [[ax]] = _figure(figsize=(10, 3.2))
     ax.bar(pitches, f1, color="tab:blue")
     ax.set_xlabel("MIDI pitch")
     ax.set_ylabel("F1")
@@ -100,7 +109,7 @@ def per_pitch_f1(f1, support, rep, path):
 
 def latent_scatter(points, colour, title, path, colour_label="note density"):
     """2-D scatter of latent projections [n, 2], coloured by a per-point value."""
-    fig, ax = plt.subplots(figsize=(4.8, 4.2))
+    fig, [[ax]] = _figure(figsize=(4.8, 4.2))
     sc = ax.scatter(points[:, 0], points[:, 1], c=colour, s=5, cmap="viridis")
     fig.colorbar(sc, ax=ax, label=colour_label)
     ax.set_title(title)
@@ -109,7 +118,7 @@ def latent_scatter(points, colour, title, path, colour_label="note density"):
 
 def bars(values, path, xlabel, ylabel, title=""):
     """A plain bar plot of ``values`` against their index."""
-    fig, ax = plt.subplots(figsize=(8, 3))
+    fig, [[ax]] = _figure(figsize=(8, 3))
     ax.bar(np.arange(len(values)), values)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
@@ -142,8 +151,7 @@ def waveforms_and_spectrograms(waves, sample_rate, path, titles=None, cols=4):
     n = len(waves)
     cols = min(cols, n)
     rows = int(np.ceil(n / cols))
-    fig, axes = plt.subplots(2 * rows, cols, figsize=(3.6 * cols, 4.4 * rows), squeeze=False,
-                             layout="constrained")
+    fig, axes = _figure(2 * rows, cols, figsize=(3.6 * cols, 4.4 * rows), layout="constrained")
     n_fft = 256 if sample_rate <= 8000 else 2048
     for i in range(rows * cols):
         top, bottom = axes[2 * (i // cols), i % cols], axes[2 * (i // cols) + 1, i % cols]

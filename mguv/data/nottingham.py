@@ -13,6 +13,11 @@ Configs pick a folder of the archive: ``full`` (``MIDI/*.mid``, melody and chord
 License: the dataset is GPLv3. mguv never ships it: the builder downloads the archive at run time, or
 reads a copy the user already has (``manual_dir``).
 
+Integrity: the download is the archive of one commit (``COMMIT``), not the moving ``master``, and
+each config's files are checked against ``MIDI_SHA256`` before anything is prepared. The digests are
+over the MIDI files (``midi_digest``), not over the zip, because GitHub builds its zips on the fly
+and does not promise byte-identical archives.
+
 Citation: jukedeck/nottingham-dataset, https://github.com/jukedeck/nottingham-dataset, a cleaned
 version of the Nottingham Music Database (Eric Foxley's collection of folk tunes in ABC).
 """
@@ -28,9 +33,19 @@ import tensorflow_datasets as tfds
 from mguv.data.types import Item
 from mguv.errors import UsageError
 
-URL = "https://github.com/jukedeck/nottingham-dataset/archive/refs/heads/master.zip"
+# The last commit of jukedeck/nottingham-dataset (3 March 2017), the one ../shared/data/nottingham
+# was taken from.
+COMMIT = "0992bb6cd864f6d4b90d6663e08c0ef53ffaa08f"
+URL = f"https://github.com/jukedeck/nottingham-dataset/archive/{COMMIT}.zip"
+# ``midi_digest`` of each config's folder at COMMIT, computed from the repository's git objects
+# (1,034 / 1,034 / 1,021 files) and equal to that of ../shared/data/nottingham.
+MIDI_SHA256 = {
+    "full": "9e7678d4826fb5cadff35654b5e6c6d9b6affde307167403203cade2522947ab",
+    "melody": "df8c5d919270342709be02c16e7a659ee4bd860f8b6f8879fdce3bb8d940c02c",
+    "chords": "faec00565b1a9d97bf4e2ffe0a7e3148905ef009a89248e23ccfec5844958f1f",
+}
 HOMEPAGE = "https://github.com/jukedeck/nottingham-dataset"
-LICENSE = "GPL-3.0 (https://github.com/jukedeck/nottingham-dataset/blob/master/LICENSE.md)"
+LICENSE = f"GPL-3.0 (https://github.com/jukedeck/nottingham-dataset/blob/{COMMIT}/LICENSE.md)"
 CITATION = """\
 @misc{jukedeck_nottingham,
   author = {Jukedeck},
@@ -51,6 +66,10 @@ class DownloadFailedError(UsageError, OSError):
     """The archive could not be downloaded. An ``OSError``, and one line in the CLI."""
 
 
+class ChecksumError(UsageError, ValueError):
+    """MIDI files whose digest is not the expected one. A ``ValueError``, and one line in the CLI."""
+
+
 class Builder(tfds.core.GeneratorBasedBuilder):
     """Nottingham folk tunes, one example per MIDI file: ``{"name": text, "midi": file bytes}``."""
 
@@ -67,6 +86,8 @@ class Builder(tfds.core.GeneratorBasedBuilder):
     # TFDS falls back to a manual dir shared by every dataset (downloads/manual); only a manual dir
     # the caller names (``DownloadConfig(manual_dir=...)``) replaces the download.
     _given_manual_dir = None
+    # The digest the downloaded files must have (``load_items(sha256=...)``); None: MIDI_SHA256.
+    expected_sha256 = None
     MANUAL_DOWNLOAD_INSTRUCTIONS = """\
     Optional. Without a manual dir the archive is downloaded from GitHub. To use a copy you already
     have, pass a folder that holds the top-level *.mid files plus melody/ and chords/, or one that
@@ -104,6 +125,9 @@ class Builder(tfds.core.GeneratorBasedBuilder):
                     "it elsewhere, then name that folder (--data nottingham=DIR)") from err
             root = find_midi_root(extracted)
         folder = os.path.join(root, SUBFOLDERS[self.builder_config.name])
+        if not self._given_manual_dir:
+            check_digest(folder, self.builder_config.name,
+                         self.expected_sha256 or MIDI_SHA256[self.builder_config.name], URL)
         return {"train": self._generate_examples(midi_files(folder, self.builder_config.name))}
 
     def _generate_examples(self, paths):
@@ -149,6 +173,26 @@ def midi_files(folder, variant="full"):
     return [os.path.join(folder, n) for n in names]
 
 
+def midi_digest(folder):
+    """SHA-256 (hex) over the MIDI files directly in ``folder``: for each, in name order, the line
+    ``"<name>\\0<sha256 of its bytes>\\n"``. Sub-folders are not included."""
+    h = hashlib.sha256()
+    for name in _midi_names(folder):
+        with open(os.path.join(folder, name), "rb") as f:
+            h.update(f"{name}\0{hashlib.sha256(f.read()).hexdigest()}\n".encode())
+    return h.hexdigest()
+
+
+def check_digest(folder, variant, expected, source=None):
+    """Raises ``ChecksumError`` unless ``midi_digest(folder)`` is ``expected`` (no check when None)."""
+    if expected is None:
+        return
+    actual = midi_digest(folder)
+    if actual != expected.strip().lower():
+        raise ChecksumError(f"nottingham/{variant}: the MIDI files from {source or folder} have SHA-256 "
+                            f"{actual}, not the expected {expected}; they are not the pinned dataset")
+
+
 def _fingerprint(root):
     """Short hash of ``root``'s absolute path and of each MIDI file's name, size and mtime."""
     h = hashlib.sha1(os.path.realpath(root).encode())
@@ -179,7 +223,7 @@ def _quiet_tfds():
         tfds.display_progress_bar(was_active)
 
 
-def load_items(variant="full", manual_dir=None, data_dir=None):
+def load_items(variant="full", manual_dir=None, data_dir=None, sha256=None):
     """Prepares (once) and reads the ``nottingham/<variant>`` dataset.
 
     Args:
@@ -190,6 +234,9 @@ def load_items(variant="full", manual_dir=None, data_dir=None):
         manual dir goes under ``<data_dir>/mguv_manual/<hash>``, the hash taken over that folder's
         path and its files' names, sizes and mtimes, so another folder (or an edited one) is never
         served stale data.
+      sha256: the ``midi_digest`` the variant's files must have. None: a download is checked
+        against ``MIDI_SHA256`` and a manual dir is not checked. Checked when the data is prepared
+        (once per data_dir), and for a manual dir on every call.
 
     Returns:
       ``mguv.data.types.Item``s in file-name order, with ``name`` the file name and ``data`` the
@@ -199,6 +246,7 @@ def load_items(variant="full", manual_dir=None, data_dir=None):
       ManualDirError: ``manual_dir`` (or the variant's subfolder) holds no MIDI files.
       DownloadFailedError: no ``manual_dir``, and the download failed (offline, this can take a
         few minutes: TFDS retries 10 times with backoff).
+      ChecksumError: the files do not have the expected digest.
     """
     if variant not in SUBFOLDERS:
         raise ValueError(f"nottingham: unknown variant {variant!r} (one of {', '.join(SUBFOLDERS)})")
@@ -207,10 +255,13 @@ def load_items(variant="full", manual_dir=None, data_dir=None):
     if manual_dir is not None:
         manual_dir = os.path.abspath(manual_dir)
         root = find_midi_root(manual_dir)
-        midi_files(os.path.join(root, SUBFOLDERS[variant]), variant)  # fail before TFDS starts
+        folder = os.path.join(root, SUBFOLDERS[variant])
+        midi_files(folder, variant)  # fail before TFDS starts
+        check_digest(folder, variant, sha256)
         data_dir = os.path.join(data_dir, "mguv_manual", _fingerprint(root))
         config = tfds.download.DownloadConfig(try_download_gcs=False, manual_dir=manual_dir)
     builder = Builder(config=variant, data_dir=data_dir)
+    builder.expected_sha256 = sha256
     with _quiet_tfds():
         builder.download_and_prepare(download_config=config)
     ds = builder.as_dataset(split="train", shuffle_files=False)

@@ -4,7 +4,8 @@
 - ``mirrored``: ``MirroredStrategy`` over the local GPUs, or over ``cpu_replicas`` logical CPU
   devices (for testing, and for many-core hosts).
 - ``multiworker``: ``MultiWorkerMirroredStrategy``; the cluster comes from ``TF_CONFIG``.
-- ``tpu``: ``TPUStrategy`` with the Colab TPU resolver.
+- ``tpu``: ``TPUStrategy`` on the TPU attached to this VM (Colab's TPU runtimes), else on the TPU
+  node named by ``$COLAB_TPU_ADDR`` (Colab's older runtime).
 
 Data: our datasets are in-memory tensors (the parse cache is loaded whole), so multi-worker input
 is sharded with ``AutoShardPolicy.DATA`` (every worker reads the cache and keeps its share of each
@@ -23,6 +24,37 @@ def configure_cpu_replicas(n):
 
     cpus = tf.config.list_physical_devices("CPU")
     tf.config.set_logical_device_configuration(cpus[0], [tf.config.LogicalDeviceConfiguration()] * n)
+
+
+# "local": a TPU attached to this VM (Colab's TPU runtimes today; ``tpu=""`` fails there).
+# "": a TPU node reached over the network at $COLAB_TPU_ADDR (Colab's older TPU runtime).
+TPU_NAMES = ("local", "")
+
+
+def connect_tpu():
+    """Connects to and initializes the first TPU of ``TPU_NAMES`` that answers.
+
+    Returns:
+      The ``TPUClusterResolver`` to build a ``TPUStrategy`` on.
+
+    Raises:
+      UsageError: none answered; the line says what each attempt gave.
+    """
+    import tensorflow as tf
+
+    from mguv.errors import UsageError
+
+    failures = []
+    for name in TPU_NAMES:
+        try:
+            resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu=name)
+            tf.config.experimental_connect_to_cluster(resolver)
+            tf.tpu.experimental.initialize_tpu_system(resolver)
+            return resolver
+        except (ValueError, RuntimeError, tf.errors.OpError) as err:
+            first_line = (str(err).strip().splitlines() or [type(err).__name__])[0]
+            failures.append(f'tpu="{name}": {first_line[:160]}')
+    raise UsageError(f"--strategy tpu: no TPU found ({'; '.join(failures)})")
 
 
 def make_strategy(name=None, cpu_replicas=0):
@@ -49,13 +81,7 @@ def make_strategy(name=None, cpu_replicas=0):
         options = tf.distribute.experimental.CommunicationOptions(
             implementation=tf.distribute.experimental.CommunicationImplementation.RING)
         return tf.distribute.MultiWorkerMirroredStrategy(communication_options=options)
-    try:
-        resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu="")
-        tf.config.experimental_connect_to_cluster(resolver)
-        tf.tpu.experimental.initialize_tpu_system(resolver)
-    except (ValueError, tf.errors.NotFoundError) as err:
-        raise UsageError(f"--strategy tpu: no TPU found ({str(err).splitlines()[0]})") from None
-    return tf.distribute.TPUStrategy(resolver)
+    return tf.distribute.TPUStrategy(connect_tpu())
 
 
 def task():

@@ -117,10 +117,10 @@ def test_train_cli_model_flag_and_generate(tiny_midi, tmp_path, capsys):
         generate_main([str(run), "--interpolate", a, a])
     errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
     assert exit_.value.code == 2 and len(errors) == 1 and "no encoder" in errors[0], errors
-    # mguv.evaluate scores VAEs only: one line, exit 2, pointing at the comparison benchmark.
+    # mguv.evaluate scores a next-step run by its exact likelihood (and its prior samples).
     from mguv.evaluate import main as evaluate_main
 
-    with pytest.raises(SystemExit) as exit_:
-        evaluate_main([str(run), "--cache-dir", str(tmp_path / "cache"), "--workers", "1"])
-    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
-    assert exit_.value.code == 2 and len(errors) == 1 and "compare.py" in errors[0], errors
+    assert evaluate_main([str(run), "--cache-dir", str(tmp_path / "cache"), "--workers", "1"]) == 0
+    assert "exact NLL" in capsys.readouterr().out
+    likelihood = json.loads((run / "metrics.json").read_text())["likelihood"]
+    assert likelihood["segments"]["nll_nats_per_frame"] > 0 and likelihood["whole_pieces"]["pieces"] >= 1

@@ -5,6 +5,19 @@ import functools
 import sys
 
 
+def first_line(err):
+    """The first line of an exception's message (its type's name if it has none)."""
+    text = str(err).strip() or type(err).__name__
+    return text.splitlines()[0]
+
+
+def error_reason(err, empty="no message", limit=200):
+    """Why something failed, in one line of at most ``limit`` characters: "Type: first line of the
+    message", with ``empty`` for a message-less exception (an EOFError, say)."""
+    text = str(err).strip() or empty
+    return f"{type(err).__name__}: {text.splitlines()[0]}"[:limit]
+
+
 class UsageError(Exception):
     """A problem with the user's input (path, option, run directory). Shown as one line, exit 2."""
 

@@ -25,7 +25,7 @@ import os
 
 import numpy as np
 
-from mguv.errors import UsageError
+from mguv.errors import UsageError, first_line
 from mguv.io import atomic_path, write_json
 
 
@@ -198,8 +198,3 @@ def load_run(run_dir):
         raise UsageError(f"{paths.model} cannot be loaded: {first_line(err)}") from None
     return model, config, data_specs, genre
 
-
-def first_line(err):
-    """The first line of an exception's message (its type's name if it has none)."""
-    text = str(err).strip() or type(err).__name__
-    return text.splitlines()[0]

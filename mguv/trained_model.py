@@ -27,7 +27,7 @@ from mguv import attributes as attrs
 from mguv import latent
 from mguv import representation as representations
 from mguv.data.converters import converter_for
-from mguv.errors import UsageError
+from mguv.errors import UsageError, first_line
 from mguv.run_dir import read_run_config, run_root, saved_model_dir
 
 ENCODE_BATCH = 256
@@ -108,9 +108,8 @@ class TrainedModel:
             module = tf.saved_model.load(saved)
             info = json.loads(module.representation().numpy())
         except Exception as err:  # missing variables, a damaged graph, a foreign SavedModel
-            text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
             raise UsageError(f"{saved} cannot be loaded as an mguv SavedModel (damaged, incomplete, or not "
-                             f"exported by mguv?): {text[:200]}") from None
+                             f"exported by mguv?): {first_line(err)[:200]}") from None
         latent_dim = info.pop("latent_dim")
         latent_shape = info.pop("latent_shape", [latent_dim])
         family, sample_input = info.pop("family", "lstm_vae"), info.pop("sample_input", "z")

@@ -102,10 +102,10 @@ class Config:
             model = self.model.build(self.representation, self.train)
             model.build(model.call_input_shape(self.representation))
         except (ValueError, TypeError) as err:  # a setting the layers refuse, e.g. latent_dim=0
-            from mguv.errors import UsageError
+            from mguv.errors import UsageError, first_line
 
-            text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-            raise UsageError(f"config {self.name}: cannot build the model with these settings: {text}") from None
+            raise UsageError(f"config {self.name}: cannot build the model with these settings: "
+                             f"{first_line(err)}") from None
         return model
 
     def to_dict(self):

@@ -14,6 +14,7 @@ import numpy as np
 
 from mguv.data.corpus import scan_folder
 from mguv.data.types import Item, Source
+from mguv import errors
 from mguv.errors import UsageError
 
 AUDIO_EXTENSIONS = (".wav", ".au", ".flac", ".ogg", ".mp3")
@@ -25,8 +26,7 @@ SILENCE = 1e-4  # A clip whose peak is below this (-80 dBFS, ~3 LSB of 16-bit PC
 
 def error_reason(err):
     """One line (at most 200 characters) saying why a file could not be decoded or rendered."""
-    text = str(err).splitlines()[0] if str(err).strip() else "not a readable audio file"
-    return f"{type(err).__name__}: {text}"[:200]
+    return errors.error_reason(err, empty="not a readable audio file")
 
 
 def normalize(clip, normalization):

@@ -22,6 +22,7 @@ import os
 import numpy as np
 
 from mguv.data.types import Meter
+from mguv.errors import error_reason
 
 MIDI_EXTENSIONS = (".mid", ".midi")
 MUSIC21_EXTENSIONS = (".mxl", ".musicxml", ".xml", ".krn")
@@ -219,7 +220,7 @@ def parse_midi(data, steps_per_beat):
     except TooCostly:
         raise
     except Exception as err:  # pretty_midi gets its chance, and gives the reason if it fails too.
-        fallback = f"symusic failed: {type(err).__name__}: {err}".splitlines()[0][:200]
+        fallback = f"symusic failed: {error_reason(err)}"
     else:
         if fallback is None:
             return notes, meter, None
@@ -329,8 +330,8 @@ def parse_score(name, path, data, steps_per_beat):
     except TooCostly as err:
         return None, None, None, f"too costly: {err}"
     except Exception as err:  # Corrupt files raise anything from IndexError to EOFError.
-        text = str(err).strip() or ("the file ends too early" if isinstance(err, EOFError) else "no message")
-        return None, None, None, f"{type(err).__name__}: {text}".splitlines()[0][:200]
+        empty = "the file ends too early" if isinstance(err, EOFError) else "no message"
+        return None, None, None, error_reason(err, empty)
     if len(notes) == 0:
         return None, None, None, "no pitched notes"
     return notes, meter, fallback, None

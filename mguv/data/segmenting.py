@@ -8,6 +8,7 @@ import numpy as np
 
 from mguv.data import roll as rolls
 from mguv.data.types import Segments
+from mguv.errors import error_reason
 
 
 def _empty_reason(num_notes, dropped, steps, per_meter, rep):
@@ -62,8 +63,7 @@ def segment_corpus(sources, parsed, rep):
                 roll, dropped = rolls.notes_to_roll(notes, rep)
                 segs, starts, per_meter = rolls.cut_segments(roll, rep, meter)
             except Exception as err:  # One file's failure must not lose the corpus.
-                report["bad_files"].append({"source": source.label, "file": name,
-                                            "reason": f"{type(err).__name__}: {err}".splitlines()[0][:200]})
+                report["bad_files"].append({"source": source.label, "file": name, "reason": error_reason(err)})
                 counts["failed"] += 1
                 continue
             if rep.adaptive_step:

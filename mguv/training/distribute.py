@@ -42,7 +42,7 @@ def connect_tpu():
     """
     import tensorflow as tf
 
-    from mguv.errors import UsageError
+    from mguv.errors import UsageError, first_line
 
     failures = []
     for name in TPU_NAMES:
@@ -52,8 +52,7 @@ def connect_tpu():
             tf.tpu.experimental.initialize_tpu_system(resolver)
             return resolver
         except (ValueError, RuntimeError, tf.errors.OpError) as err:
-            first_line = (str(err).strip().splitlines() or [type(err).__name__])[0]
-            failures.append(f'tpu="{name}": {first_line[:160]}')
+            failures.append(f'tpu="{name}": {first_line(err)[:160]}')
     raise UsageError(f"--strategy tpu: no TPU found ({'; '.join(failures)})")
 
 

@@ -28,6 +28,7 @@ import numpy as np
 
 from mguv.cli import ArgumentParser, quiet_tensorflow
 from mguv.errors import UsageError, cli_entry
+from mguv.io import unwritable_parent
 from mguv.run_dir import saved_model_dir
 from mguv.trained_model import TrainedModel
 
@@ -115,11 +116,9 @@ def check_out_folder(out):
     """A ``UsageError`` unless ``out`` is a folder, or can be made one, that this user may write."""
     if os.path.exists(out) and not os.path.isdir(out):
         raise UsageError(f"--out {out} is a file; name a folder for the generated files")
-    parent = out
-    while not os.path.exists(parent):
-        parent = os.path.dirname(os.path.abspath(parent))
-    if not os.path.isdir(parent) or not os.access(parent, os.W_OK | os.X_OK):
-        raise UsageError(f"--out {out}: {parent} is not a writable folder")
+    blocked = unwritable_parent(out)
+    if blocked:
+        raise UsageError(f"--out {out}: {blocked} is not a writable folder")
 
 
 @cli_entry

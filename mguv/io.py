@@ -36,6 +36,17 @@ def atomic_path(path):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def unwritable_parent(path):
+    """The folder that keeps ``path`` from being made and written (its nearest existing ancestor,
+    when that is not a folder this user may write into), or None when ``path`` can be made."""
+    parent = os.fspath(path)
+    while not os.path.exists(parent):
+        parent = os.path.dirname(os.path.abspath(parent))
+    if os.path.isdir(parent) and os.access(parent, os.W_OK | os.X_OK):
+        return None
+    return parent
+
+
 def write_json(path, obj):
     """Writes ``obj`` as indented JSON, atomically."""
     with atomic_path(path) as tmp:

@@ -16,7 +16,7 @@ from mguv.cli import log
 from mguv.data.converters import converter_for
 from mguv.data.prepare import prepare_data
 from mguv.errors import RunFailed, UsageError
-from mguv.io import atomic_path, write_json
+from mguv.io import atomic_path, unwritable_parent, write_json
 from mguv.run_dir import RunPaths, clear_run, config_differences, write_run_files
 
 
@@ -26,11 +26,9 @@ def _check_out(paths, overwrite, config, data_specs):
     ``--overwrite`` clears the old run only when the new one is about to start."""
     if os.path.exists(paths.root) and not os.path.isdir(paths.root):
         raise UsageError(f"--out {paths.root} exists and is not a folder")
-    parent = paths.root
-    while not os.path.exists(parent):
-        parent = os.path.dirname(os.path.abspath(parent))
-    if not os.path.isdir(parent) or not os.access(parent, os.W_OK | os.X_OK):
-        raise UsageError(f"--out {paths.root}: {parent} is not a writable folder")
+    blocked = unwritable_parent(paths.root)
+    if blocked:
+        raise UsageError(f"--out {paths.root}: {blocked} is not a writable folder")
     resuming = os.path.isdir(paths.backup) and not overwrite
     if os.path.exists(paths.model) and not resuming and not overwrite:
         raise UsageError(f"--out {paths.root} already holds a trained model; choose another "

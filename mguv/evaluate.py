@@ -282,7 +282,9 @@ def evaluate_run(run_dir, data_specs=None, batch_size=DEFAULT_BATCH_SIZE, max_se
     own_data = data_specs is None
     specs = list(run_specs if own_data else data_specs)
     try:
-        x = validation_segments(config, specs, cache_dir, workers, progress, genre if own_data else None)
+        data, _, val_idx = prepare_data(config, specs, cache_dir=cache_dir, workers=workers, progress=progress,
+                                        genre=genre if own_data else None)
+        x = data.x[val_idx]
     except UsageError as err:
         if own_data:
             raise UsageError(f"{err} (these are the data specs of {paths.config}; pass --data to "
@@ -305,8 +307,7 @@ def evaluate_run(run_dir, data_specs=None, batch_size=DEFAULT_BATCH_SIZE, max_se
             metrics["plots"] = write_audio_plots(x[:4], reconstructions, config.representation, paths.plots)
     elif not model.encodes:
         metrics = {"val_segments": int(len(x)), "val_segments_total": int(total),
-                   "likelihood": exact_likelihoods(model, config, specs, genre if own_data else None,
-                                                   x, cache_dir, workers, progress),
+                   "likelihood": exact_likelihoods(model, data, val_idx, x, progress),
                    "prior_samples": prior_sample_metrics(model, config.representation, x, seed=config.train.seed,
                                                          progress=progress)}
     else:

@@ -23,6 +23,14 @@ def _batches(n, size):
     return [(start, min(n, start + size)) for start in range(0, n, size)]
 
 
+def _exact_nll(model, input_signature=None):
+    """A compiled x [batch, steps, channels] -> the exact NLL of each example [batch], nats."""
+    import tensorflow as tf
+
+    return tf.function(lambda xb: model.loss_terms(xb, training=False).terms["nll"],
+                       input_signature=input_signature, reduce_retracing=input_signature is None)
+
+
 def segment_likelihoods(model, x, iw_samples=IW_SAMPLES, seed=0, progress=False):
     """Scores segments ``x`` [segments, steps, channels] (0/1) in nats per frame.
 
@@ -36,7 +44,7 @@ def segment_likelihoods(model, x, iw_samples=IW_SAMPLES, seed=0, progress=False)
     x = np.asarray(x, np.float32)
     steps = x.shape[1]
     if model.exact_likelihood:
-        score = tf.function(lambda xb: model.loss_terms(xb, training=False).terms["nll"], reduce_retracing=True)
+        score = _exact_nll(model)
         size = max(1, FRAMES_PER_BATCH // steps)
     elif model.encodes:
         k = max(int(iw_samples), 1)
@@ -87,8 +95,7 @@ def piece_nll(model, rolls, progress=False):
     if not model.exact_likelihood:
         raise ValueError(f"{model.name} has no exact likelihood over whole pieces")
     channels = rolls[0].shape[-1] if rolls else 0
-    score = tf.function(lambda xb: model.loss_terms(xb, training=False).terms["nll"],
-                        input_signature=[tf.TensorSpec([1, None, channels], tf.float32)])
+    score = _exact_nll(model, [tf.TensorSpec([1, None, channels], tf.float32)])
     total, frames = 0.0, 0
     for roll in tqdm(rolls, desc="whole pieces", unit="piece", disable=not progress, leave=False):
         total += float(score(np.asarray(roll, np.float32)[None])[0])
@@ -96,13 +103,10 @@ def piece_nll(model, rolls, progress=False):
     return {"frames": int(frames), "pieces": len(rolls), "nll_nats_per_frame": total / max(frames, 1)}
 
 
-def exact_likelihoods(model, config, specs, genre, x, cache_dir=None, workers=None, progress=False):
-    """A next-step model's exact NLL in nats per frame on the validation segments ``x``, and over
-    the validation files as whole pieces (their segments joined, the state carried along)."""
-    from mguv.data.prepare import prepare_data
-
-    segments, _, val_idx = prepare_data(config, specs, cache_dir=cache_dir, workers=workers, progress=False,
-                                        genre=genre)
+def exact_likelihoods(model, segments, val_idx, x, progress=False):
+    """A next-step model's exact NLL in nats per frame on the validation segments ``x`` (all of
+    ``val_idx`` or a spread of them), and over the validation files as whole pieces (their segments
+    in ``segments`` joined, the state carried along)."""
     rolls = [roll for _, roll in pieces(segments, val_idx)]
     return {"segments": segment_likelihoods(model, x, progress=progress),
             "whole_pieces": piece_nll(model, rolls, progress=progress)}

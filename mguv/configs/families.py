@@ -14,7 +14,7 @@ import dataclasses
 from mguv.configs.registry import model_family
 from mguv.errors import UsageError
 
-OUTPUTS = ("bernoulli", "nade")
+OUTPUTS = ("bernoulli", "nade")  # as mguv.models.nade.OUTPUTS; the configs import no Keras
 
 
 def _check_output(model):

@@ -21,7 +21,7 @@ from keras import ops
 from mguv.models.base import Losses, MusicModel
 from mguv.models.losses import bernoulli_nll
 from mguv.models.metrics import NoteScore
-from mguv.models.nade import Nade
+from mguv.models.nade import output_layer
 from mguv.models.sampling import bernoulli_step, step_seed
 
 
@@ -132,15 +132,13 @@ class NextStepLstm(NextStepModel):
         super().__init__(steps, num_pitches, top_k=top_k, seed=seed, **kwargs)
         self.units, self.num_layers, self.dropout = int(units), int(num_layers), float(dropout)
         self.pitch_groups = int(pitch_groups)
-        if output not in ("bernoulli", "nade") or (output == "nade" and self.top_k):
-            raise ValueError(f"output {output!r} with top_k {self.top_k}: output is bernoulli or nade, "
-                             "and top_k needs the bernoulli output")
+        if output == "nade" and self.top_k:
+            raise ValueError(f"top_k {self.top_k} needs the bernoulli output, not the nade")
         self.output_kind, self.nade_units = output, int(nade_units)
         self.rnns = [keras.layers.LSTM(self.units, return_sequences=True, name=f"lstm_{i}")
                      for i in range(self.num_layers)]
         self.drop = keras.layers.Dropout(self.dropout, seed=seed)
-        self.out = (Nade(self.num_pitches, self.nade_units, name="nade") if output == "nade"
-                    else keras.layers.Dense(self.num_pitches, name="logits"))
+        self.out = output_layer(output, self.num_pitches, self.nade_units)
 
     def teacher_outputs(self, x, training=False):
         """x [batch, steps, pitches] -> next-step logits [batch, steps, pitches] (a NADE's are the

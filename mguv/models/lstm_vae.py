@@ -11,9 +11,7 @@ from keras import ops
 
 from mguv.models.losses import bernoulli_nll
 from mguv.models.metrics import NoteScore
-from mguv.models.nade import Nade
-
-OUTPUTS = ("bernoulli", "nade")
+from mguv.models.nade import output_layer
 
 
 @keras.saving.register_keras_serializable(package="mguv")
@@ -101,14 +99,11 @@ class LstmDecoder(keras.layers.Layer):
         self.units, self.num_layers = units, num_layers
         self.dropout, self.input_dropout, self.pos_weight = dropout, input_dropout, pos_weight
         self.scheduled_sampling = float(scheduled_sampling)
-        if output not in OUTPUTS:
-            raise ValueError(f"output {output!r}: choose one of {', '.join(OUTPUTS)}")
         self.output_kind, self.nade_units = output, int(nade_units)
         self.init_state = keras.layers.Dense(2 * units * num_layers, activation="tanh", name="init_state")
         self.rnns = [keras.layers.LSTM(units, dropout=dropout, return_sequences=True, name=f"lstm_{i}")
                      for i in range(num_layers)]
-        self.out = (Nade(num_pitches, self.nade_units, name="nade") if output == "nade"
-                    else keras.layers.Dense(num_pitches, name="logits"))
+        self.out = output_layer(output, num_pitches, self.nade_units)
         self.seed_generator = keras.random.SeedGenerator()
 
     def build(self, z_shape, x_shape):

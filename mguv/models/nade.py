@@ -26,6 +26,18 @@ from keras import ops
 
 from mguv.models.sampling import MIN_TEMPERATURE
 
+OUTPUTS = ("bernoulli", "nade")
+
+
+def output_layer(output, num_channels, nade_units):
+    """The output of a step-wise decoder: independent logits (a Dense layer named "logits") for
+    "bernoulli", a ``Nade`` for "nade"; a ValueError for anything else."""
+    if output not in OUTPUTS:
+        raise ValueError(f"output {output!r}: choose one of {', '.join(OUTPUTS)}")
+    if output == "nade":
+        return Nade(num_channels, nade_units, name="nade")
+    return keras.layers.Dense(num_channels, name="logits")
+
 
 @keras.saving.register_keras_serializable(package="mguv")
 class Nade(keras.layers.Layer):

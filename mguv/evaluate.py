@@ -91,7 +91,9 @@ def score_segments(model, rep, x, batch_size=DEFAULT_BATCH_SIZE, progress=False)
     ``frame_{precision,recall,f1}_{teacher_forced,free_running}`` over cells and
     ``onset_{precision,recall,f1}_{teacher_forced,free_running}`` over notes (same pitch, onset
     within half a step; ``mguv.note_metrics``), with the teacher-forced roll = probabilities > 0.5
-    and the free-running roll = greedy decoding from mu;
+    and the free-running roll = greedy decoding from mu; ``step_accuracy_{teacher_forced,
+    free_running}``, MusicVAE's reconstruction accuracy: the share of steps whose every channel
+    equals the input's, and ``step_accuracy_by_position`` the same per step of the segment;
     ``arrays`` holds what the plots need: "mean" float32 [segments, latent] (mu), "density"
     [segments] (fraction of active cells), "kl_per_dim" [latent] nats, "pitch_f1" and
     "pitch_support" [pitches].
@@ -103,6 +105,7 @@ def score_segments(model, rep, x, batch_size=DEFAULT_BATCH_SIZE, progress=False)
     copy = np.zeros(4, np.int64)
     pitch = np.zeros((4, rep.num_pitches), np.int64)
     onsets = {"teacher_forced": np.zeros(3, np.int64), "free_running": np.zeros(3, np.int64)}
+    same_step = {mode: np.zeros(rep.segment_steps, np.int64) for mode in onsets}  # per position
     kl_dim = np.zeros(model.latent_dim, np.float64)
     nll = 0.0
     means = []
@@ -119,6 +122,8 @@ def score_segments(model, rep, x, batch_size=DEFAULT_BATCH_SIZE, progress=False)
         copy += metrics_eval.cell_counts(frames, metrics_eval.copy_first_step(frames))
         onsets["teacher_forced"] += note_metrics.note_counts(xb, out["teacher"], rep)
         onsets["free_running"] += note_metrics.note_counts(xb, out["free"], rep)
+        for mode, key in (("teacher_forced", "teacher"), ("free_running", "free")):
+            same_step[mode] += ((out[key] > 0.5) == (xb > 0.5)).all(axis=-1).sum(axis=0)
         kl_dim += out["kl_dim"].sum(axis=0)
         nll += float(out["nll"].sum())
         means.append(out["mean"])
@@ -144,6 +149,10 @@ def score_segments(model, rep, x, batch_size=DEFAULT_BATCH_SIZE, progress=False)
             p, r, f1 = note_metrics.onset_precision_recall_f1(onsets[prefix])
             metrics.update({f"onset_precision_{prefix}": p, f"onset_recall_{prefix}": r,
                             f"onset_f1_{prefix}": f1})
+    for mode, counts in same_step.items():
+        metrics[f"step_accuracy_{mode}"] = float(counts.sum() / max(n * rep.segment_steps, 1))
+    metrics["step_accuracy_by_position"] = {mode: [float(c / max(n, 1)) for c in counts]
+                                            for mode, counts in same_step.items()}
     metrics.update({
         "all_zeros_accuracy": float(metrics_eval.all_zeros_accuracy(teacher)),
         "note_density": float(1.0 - metrics_eval.all_zeros_accuracy(teacher)),

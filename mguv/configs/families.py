@@ -25,6 +25,11 @@ def _check_output(model):
         raise UsageError(f"model.nade_units={model.nade_units}: must be at least 1")
 
 
+def _pitch_groups(representation):
+    """Blocks of channels in a step: 2 for a roll with onsets (what sounds, then what starts), else 1."""
+    return representation.channels // representation.num_pitches
+
+
 def _vae(model, train, encoder, decoder):
     """The VAE base around ``encoder`` and ``decoder``, with the recipe's beta, free bits and seed."""
     from mguv.models.vae import VAE
@@ -76,7 +81,7 @@ class LstmVaeModel:
         return _vae(self, train, BiLstmEncoder(self.encoder_units, self.encoder_layers, self.dropout, name="encoder"),
                     LstmDecoder(rep.segment_steps, rep.channels, self.decoder_units, self.decoder_layers,
                                 self.dropout, self.input_dropout, train.pos_weight, self.scheduled_sampling,
-                                self.output, self.nade_units, name="decoder"))
+                                self.output, self.nade_units, pitch_groups=_pitch_groups(rep), name="decoder"))
 
 
 @model_family
@@ -165,7 +170,7 @@ class HierVaeModel:
         core = LstmDecoder(steps // self.num_subsequences, representation.channels, units=self.decoder_units,
                            num_layers=self.decoder_layers, dropout=self.dropout, input_dropout=self.input_dropout,
                            pos_weight=train.pos_weight, output=self.output, nade_units=self.nade_units,
-                           name="core")
+                           pitch_groups=_pitch_groups(representation), name="core")
         return _vae(self, train, BiLstmEncoder(self.encoder_units, self.encoder_layers, self.dropout, name="encoder"),
                     HierarchicalDecoder(core, self.num_subsequences, self.conductor_units, self.conductor_layers,
                                         name="decoder"))
@@ -203,7 +208,7 @@ class NextStepLstmModel:
 
         return NextStepLstm(representation.segment_steps, representation.channels, self.units,
                             self.num_layers, self.dropout, self.top_k, seed=train.seed,
-                            pitch_groups=representation.channels // representation.num_pitches,
+                            pitch_groups=_pitch_groups(representation),
                             output=self.output, nade_units=self.nade_units, name=self.family)
 
 
@@ -293,7 +298,7 @@ class VqVaeModel:
         return VQVAE(steps, representation.channels, self.pattern_steps, self.codebook_size, self.code_dim,
                      self.hidden_units, self.decay, self.commitment, self.dead_code_threshold, train.pos_weight,
                      self.prior_units, self.prior_layers, self.prior_dropout, self.top_k, seed=train.seed,
-                     name=self.family)
+                     pitch_groups=_pitch_groups(representation), name=self.family)
 
 
 @model_family

@@ -20,7 +20,7 @@ from keras import ops
 
 from mguv.models.base import Losses, MusicModel
 from mguv.models.losses import bernoulli_nll
-from mguv.models.metrics import NoteScore
+from mguv.models.metrics import roll_scores
 from mguv.models.nade import output_layer
 from mguv.models.sampling import bernoulli_step, step_seed
 
@@ -41,14 +41,16 @@ class NextStepModel(MusicModel):
       num_pitches: pitch columns.
       top_k: sampling restriction (0 = none); its meaning is the subclass's.
       seed: seeds dropout; sampling takes explicit seeds.
+      pitch_groups: blocks of channels in a step (2 for a roll with onsets: what sounds, then what
+        starts); the training log scores the frames and the onsets apart.
     """
 
     reconstruction_titles = ("original", "teacher-forced next-step p", "continuation of the first half")
     exact_likelihood = True
 
-    def __init__(self, steps, num_pitches, top_k=0, seed=None, **kwargs):
-        super().__init__(loss_names=("loss", "nll"),
-                         output_metrics=[NoteScore("precision"), NoteScore("recall"), NoteScore("f1")], **kwargs)
+    def __init__(self, steps, num_pitches, top_k=0, seed=None, pitch_groups=1, **kwargs):
+        super().__init__(loss_names=("loss", "nll"), output_metrics=roll_scores(pitch_groups), **kwargs)
+        self.pitch_groups = int(pitch_groups)
         self.steps, self.num_pitches = int(steps), int(num_pitches)
         self.top_k, self.seed = int(top_k), seed
 
@@ -105,7 +107,7 @@ class NextStepModel(MusicModel):
 
     def get_config(self):
         return {**super().get_config(), "steps": self.steps, "num_pitches": self.num_pitches,
-                "top_k": self.top_k, "seed": self.seed}
+                "top_k": self.top_k, "seed": self.seed, "pitch_groups": self.pitch_groups}
 
 
 @keras.saving.register_keras_serializable(package="mguv")
@@ -121,7 +123,8 @@ class NextStepLstm(NextStepModel):
       units: LSTM units per layer (512 in the study).
       num_layers: stacked LSTMs (2).
       dropout: dropout on each LSTM's outputs (0.5).
-      pitch_groups: blocks of pitch channels in a step (2 for a roll with onsets), for ``top_k``.
+      pitch_groups: blocks of pitch channels in a step (2 for a roll with onsets), for ``top_k``
+        and the training log's scores.
       output: "bernoulli" or "nade" (see ``mguv.models.lstm_vae.LstmDecoder``).
       nade_units: hidden units of the NADE.
       (steps, num_pitches, top_k, seed: see ``NextStepModel``; num_pitches counts every channel.)
@@ -129,9 +132,8 @@ class NextStepLstm(NextStepModel):
 
     def __init__(self, steps, num_pitches, units=512, num_layers=2, dropout=0.5, top_k=0, seed=None,
                  pitch_groups=1, output="bernoulli", nade_units=128, **kwargs):
-        super().__init__(steps, num_pitches, top_k=top_k, seed=seed, **kwargs)
+        super().__init__(steps, num_pitches, top_k=top_k, seed=seed, pitch_groups=pitch_groups, **kwargs)
         self.units, self.num_layers, self.dropout = int(units), int(num_layers), float(dropout)
-        self.pitch_groups = int(pitch_groups)
         if output == "nade" and self.top_k:
             raise ValueError(f"top_k {self.top_k} needs the bernoulli output, not the nade")
         self.output_kind, self.nade_units = output, int(nade_units)
@@ -172,5 +174,5 @@ class NextStepLstm(NextStepModel):
 
     def get_config(self):
         return {**super().get_config(), "units": self.units, "num_layers": self.num_layers,
-                "dropout": self.dropout, "pitch_groups": self.pitch_groups, "output": self.output_kind,
+                "dropout": self.dropout, "output": self.output_kind,
                 "nade_units": self.nade_units}

@@ -117,7 +117,9 @@ class AttentionLstm(NextStepModel):
 
     def __init__(self, steps, num_pitches, units=256, num_layers=2, num_heads=4, window=16, num_voices=4,
                  head_units=128, dropout=0.3, top_k=0, seed=None, onsets=False, **kwargs):
-        super().__init__(steps, num_pitches * (2 if onsets else 1), top_k=top_k, seed=seed, **kwargs)
+        kwargs.pop("pitch_groups", None)  # saved by the base's config; it follows from onsets
+        super().__init__(steps, num_pitches * (2 if onsets else 1), top_k=top_k, seed=seed,
+                         pitch_groups=2 if onsets else 1, **kwargs)
         self.pitches, self.onsets = int(num_pitches), bool(onsets)
         if num_voices < 2:
             raise ValueError("num_voices must be at least 2 (a melody and a bass)")

@@ -10,7 +10,7 @@ import keras
 from keras import ops
 
 from mguv.models.losses import bernoulli_nll
-from mguv.models.metrics import NoteScore
+from mguv.models.metrics import roll_scores
 from mguv.models.nade import output_layer
 
 
@@ -88,18 +88,22 @@ class LstmDecoder(keras.layers.Layer):
         ones below it). Either way the outputs are per-channel logits and the NLL is exact: with
         "nade" they are the conditionals given the channels below, teacher-forced inside the step.
       nade_units: hidden units of the NADE.
+      pitch_groups: blocks of channels in a step (2 for a roll with onsets: what sounds, then what
+        starts); the training log scores the frames and the onsets apart.
     """
 
     extra_loss_terms = ("nll",)
 
     def __init__(self, steps, num_pitches, units=256, num_layers=2, dropout=0.0, input_dropout=0.0,
-                 pos_weight=1.0, scheduled_sampling=0.0, output="bernoulli", nade_units=128, **kwargs):
+                 pos_weight=1.0, scheduled_sampling=0.0, output="bernoulli", nade_units=128, pitch_groups=1,
+                 **kwargs):
         super().__init__(**kwargs)
         self.steps, self.num_pitches = int(steps), int(num_pitches)
         self.units, self.num_layers = units, num_layers
         self.dropout, self.input_dropout, self.pos_weight = dropout, input_dropout, pos_weight
         self.scheduled_sampling = float(scheduled_sampling)
         self.output_kind, self.nade_units = output, int(nade_units)
+        self.pitch_groups = int(pitch_groups)
         self.init_state = keras.layers.Dense(2 * units * num_layers, activation="tanh", name="init_state")
         self.rnns = [keras.layers.LSTM(units, dropout=dropout, return_sequences=True, name=f"lstm_{i}")
                      for i in range(num_layers)]
@@ -198,12 +202,11 @@ class LstmDecoder(keras.layers.Layer):
         return ops.sigmoid(logits)
 
     def output_metrics(self):
-        return [NoteScore("precision"), NoteScore("recall"), NoteScore("f1"),
-                keras.metrics.BinaryAccuracy(name="accuracy", threshold=0.5)]
+        return [*roll_scores(self.pitch_groups), keras.metrics.BinaryAccuracy(name="accuracy", threshold=0.5)]
 
     def get_config(self):
         return {**super().get_config(), "steps": self.steps, "num_pitches": self.num_pitches,
                 "units": self.units, "num_layers": self.num_layers, "dropout": self.dropout,
                 "input_dropout": self.input_dropout, "pos_weight": self.pos_weight,
                 "scheduled_sampling": self.scheduled_sampling, "output": self.output_kind,
-                "nade_units": self.nade_units}
+                "nade_units": self.nade_units, "pitch_groups": self.pitch_groups}

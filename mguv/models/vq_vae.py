@@ -20,7 +20,7 @@ from keras import ops
 from mguv.models.losses import bernoulli_nll
 from mguv.models.base import Losses, MusicModel
 from mguv.models.code_prior import CodePrior
-from mguv.models.metrics import NoteScore
+from mguv.models.metrics import roll_scores
 
 
 @keras.saving.register_keras_serializable(package="mguv")
@@ -145,6 +145,8 @@ class VQVAE(MusicModel):
       pos_weight: BCE weight of active cells.
       prior_units, prior_layers, prior_dropout, top_k: the ``CodePrior``.
       seed: seeds the codebook and its re-initialisation.
+      pitch_groups: blocks of channels in a step (2 for a roll with onsets); the training log
+        scores the frames and the onsets apart.
     """
 
     has_prior_stage = True  # stage two fits self.prior on the codes (mguv.training.prior)
@@ -152,9 +154,10 @@ class VQVAE(MusicModel):
 
     def __init__(self, steps, num_pitches, pattern_steps=4, codebook_size=64, code_dim=64, hidden_units=256,
                  decay=0.99, commitment=0.25, dead_code_threshold=0.1, pos_weight=1.0, prior_units=256,
-                 prior_layers=2, prior_dropout=0.1, top_k=0, seed=None, **kwargs):
+                 prior_layers=2, prior_dropout=0.1, top_k=0, seed=None, pitch_groups=1, **kwargs):
         super().__init__(loss_names=("loss", "recon", "nll", "commitment", "perplexity", "usage", "dead_codes"),
-                         output_metrics=[NoteScore("precision"), NoteScore("recall"), NoteScore("f1")], **kwargs)
+                         output_metrics=roll_scores(pitch_groups), **kwargs)
+        self.pitch_groups = int(pitch_groups)
         if steps % pattern_steps:
             raise ValueError(f"pattern_steps {pattern_steps} must divide the segment's {steps} steps")
         self.steps, self.num_pitches, self.pattern_steps = int(steps), int(num_pitches), int(pattern_steps)
@@ -275,4 +278,4 @@ class VQVAE(MusicModel):
                 "commitment": self.commitment, "dead_code_threshold": self.dead_code_threshold,
                 "pos_weight": self.pos_weight, "prior_units": self.prior_units,
                 "prior_layers": self.prior_layers, "prior_dropout": self.prior_dropout,
-                "top_k": self.top_k, "seed": self.seed}
+                "top_k": self.top_k, "seed": self.seed, "pitch_groups": self.pitch_groups}

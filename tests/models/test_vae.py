@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 from mguv import configs
-from mguv.models.metrics import NoteScore
+from mguv.models.metrics import NoteScore, roll_scores
 from mguv.models.losses import gaussian_kl
 
 TINY = configs.get("lstm_vae-tiny")
@@ -82,6 +82,20 @@ def test_note_score_counts_over_batches():
     assert float(precision.result()) == pytest.approx(2 / 3)
     assert float(recall.result()) == pytest.approx(2 / 3)
     assert float(f1.result()) == pytest.approx(2 / 3)
+
+
+def test_roll_scores_keep_frames_and_onsets_apart():
+    # [1 segment, 1 step, 2 pitches frames + 2 pitches onsets]: frames both right, onsets one missed.
+    y = np.array([[[1, 1, 1, 1]]], np.float32)
+    p = np.array([[[0.9, 0.8, 0.9, 0.1]]], np.float32)
+    scores = {m.name: m for m in roll_scores(pitch_groups=2)}
+    assert sorted(scores) == ["f1", "onset_f1", "precision", "recall"]
+    for m in scores.values():
+        m.update_state(y, p)
+    assert float(scores["f1"].result()) == pytest.approx(1.0)  # the onset miss does not leak in
+    assert float(scores["recall"].result()) == pytest.approx(1.0)
+    assert float(scores["onset_f1"].result()) == pytest.approx(2 / 3)  # tp 1, fn 1
+    assert [m.name for m in roll_scores()] == ["precision", "recall", "f1"]
 
 
 def test_generate_is_free_running_and_binary():

@@ -1,0 +1,343 @@
+#!/usr/bin/env python
+"""The long-form benchmark: a flat LSTM-VAE against MusicVAE's hierarchical decoder (a conductor
+embedding per bar) on 16 bars of 4/4, same data, split and training budget.
+
+    python benchmarks/long_form.py                       # Nottingham melodies, ~45 min on 2 cores
+    python benchmarks/long_form.py --full --minutes 80   # also the full files with a NADE output
+    python benchmarks/long_form.py --quick               # tiny models, a smoke test
+
+Data: ``nottingham/melody`` (the melody files) from ``--data`` (default ../shared/data/nottingham),
+16-bar segments of the 4/4 tunes cut at bar lines, one starting every 2 bars, with onsets;
+mguv's file split (no tune on both sides), 15% validation, seed 0. Each row trains for its share of
+``--minutes`` of wall clock, then is scored on the validation split:
+
+- reconstruction accuracy per step, MusicVAE's measure (the decoded step equals the input step in
+  every channel), teacher-forced and free-running (greedy decoding from the posterior mean), as a
+  whole and per position in the 16 bars (the plot shows where a flat decoder forgets z);
+- note-onset F1 free-running, KL, the ELBO, prior-sample statistics against the validation data;
+- time per training step and peak memory, measured for the 16-bar models and their 2-bar
+  counterparts in fresh processes (``--probe``), so longer segments can be seen not to blow up;
+- interpolations: for 100 random pairs of validation tunes, 8 points on the slerp path between their
+  posterior means, decoded greedily; the Hamming distance from the start tune should rise
+  monotonically and in even steps, against the same walk in data space (each cell taken from the
+  end tune with probability alpha, MusicVAE's baseline).
+
+Writes docs/results/long_form.json, docs/results/long_form.md and figures under
+docs/results/long_form/. Trained on Nottingham (GPL): nothing here is shipped.
+"""
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from mguv.cli import quiet_tensorflow  # noqa: E402
+from mguv.errors import UsageError, cli_entry  # noqa: E402
+
+DEFAULT_DATA = os.path.join(ROOT, "..", "shared", "data", "nottingham")
+FLAT, HIER = "lstm_vae-16bar", "hier_vae-16bar"
+# (config, Nottingham folder variant, share of --minutes). The shares of a plan add up to 1.
+ROWS = ((FLAT, "melody", 0.5), (HIER, "melody", 0.5))
+FULL_ROWS = ((FLAT, "melody", 0.25), (HIER, "melody", 0.25), (FLAT + "-nade", "full", 0.25),
+             (HIER + "-nade", "full", 0.25))
+TINY = ["model.latent_dim=8", "model.encoder_units=16", "model.decoder_units=16", "epochs=1", "batch_size=16",
+        "model.nade_units=8"]
+DATA_SETS = ["val_fraction=0.15", "seed=0", "split=file"]
+PAIRS, POINTS = 100, 8
+PROBE_BATCHES = 6
+
+
+def tiny(name):
+    """--quick: the config's settings shrunk to a smoke test's."""
+    return TINY + (["model.conductor_units=16"] if name.startswith("hier_vae") else [])
+
+
+def spec(variant, folder):
+    return f"nottingham={folder}" if variant == "full" else f"nottingham/{variant}={folder}"
+
+
+def _peak_mb():
+    """This process's peak resident memory (VmHWM), MB."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def probe(name, bars, sets):
+    """Seconds per training batch and peak memory of config ``name`` with segments of ``bars`` bars,
+    on random rolls of the data's density; run in a fresh process so the memory is its own."""
+    import numpy as np
+
+    from mguv import configs
+
+    # A hierarchical model keeps one conductor embedding per bar at every length.
+    per_bar = [f"model.num_subsequences={bars}"] if name.startswith("hier_vae") else []
+    config = configs.override(configs.get(name), [f"segment_bars={bars}", *per_bar, *sets])
+    rep, batch = config.representation, config.train.batch_size
+    x = (np.random.default_rng(0).random((batch,) + rep.shape) < 0.05).astype(np.float32)
+    model = config.build_model()
+    model.compile(optimizer=config.train.build_optimizer())
+    model.train_on_batch(x)  # builds and traces
+    start = time.perf_counter()
+    for _ in range(PROBE_BATCHES):
+        model.train_on_batch(x)
+    seconds = (time.perf_counter() - start) / PROBE_BATCHES
+    return {"config": name, "bars": bars, "steps": rep.segment_steps, "batch": batch,
+            "seconds_per_batch": round(seconds, 4),
+            "microseconds_per_step": round(1e6 * seconds / (batch * rep.segment_steps), 2),
+            "peak_memory_mb": round(_peak_mb(), 1)}
+
+
+def run_probe(name, bars, sets):
+    out = subprocess.run([sys.executable, os.path.abspath(__file__), "--probe", name, str(bars), *sets],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def hamming_walks(model, x, rng, pairs=PAIRS, points=POINTS):
+    """Latent and data-space walks between ``pairs`` random pairs of tunes x bool [n, steps, channels].
+
+    Returns {"latent": distances [pairs, points], "data": [pairs, points]}: the fraction of cells
+    that differ from the start tune at each point (alpha = 0 .. 1)."""
+    import numpy as np
+
+    from mguv.latent import latent_path
+
+    idx = np.array([rng.choice(len(x), 2, replace=False) for _ in range(pairs)])
+    a, b = x[idx[:, 0]].astype(np.float32), x[idx[:, 1]].astype(np.float32)
+    za = np.asarray(model.encode(a, training=False)[0])
+    zb = np.asarray(model.encode(b, training=False)[0])
+    path = np.stack([latent_path(za[i], zb[i], points) for i in range(pairs)])      # [pairs, points, latent]
+    _, rolls = model.decoder.generate(path.reshape(pairs * points, -1))
+    rolls = np.asarray(rolls).reshape((pairs, points) + x.shape[1:]) > 0.5
+    alphas = np.linspace(0.0, 1.0, points)
+    take_b = rng.random((pairs, points) + x.shape[1:]) < alphas[None, :, None, None]
+    data_walk = np.where(take_b, b[:, None] > 0.5, a[:, None] > 0.5)
+    start = a[:, None] > 0.5
+    return {"latent": (rolls != start).mean(axis=(2, 3)), "data": (data_walk != start).mean(axis=(2, 3))}
+
+
+def walk_stats(distances):
+    """How monotone and even walks are: distances [pairs, points] -> dict (step CV: the spread of
+    the steps between points, std / mean, per walk)."""
+    import numpy as np
+
+    steps = np.diff(distances, axis=1)
+    even = steps.std(axis=1) / np.maximum(np.abs(steps.mean(axis=1)), 1e-9)
+    # Monotonic: never falls back, and ends farther than it started (a walk that stays put, as a
+    # decoder that ignores z would, is not a morph).
+    rising = (steps >= 0).all(axis=1) & (distances[:, -1] > distances[:, 0])
+    return {"monotonic_share": round(float(rising.mean()), 4),
+            "strictly_rising_share": round(float((steps > 0).all(axis=1).mean()), 4),
+            "step_cv_median": round(float(np.median(even)), 4),
+            "mean_distance_by_point": [round(float(v), 4) for v in distances.mean(axis=0)]}
+
+
+def score_row(name, variant, run, summary, seed):
+    import numpy as np
+
+    from mguv.data.prepare import prepare_data
+    from mguv.evaluate import evaluate_run
+    from mguv.run_dir import load_run
+
+    metrics = evaluate_run(run, iw_samples=0)
+    model, config, specs, _ = load_run(run)
+    data, _, val_idx = prepare_data(config, specs, progress=False)
+    walks = hamming_walks(model, data.x[val_idx], np.random.default_rng(seed))
+    prior = metrics["prior_samples"]
+    r = lambda v: round(float(v), 4)  # noqa: E731
+    return {
+        "config": name, "family": config.model.family, "data": f"nottingham/{variant}" if variant != "full"
+        else "nottingham", "split": config.train.split, "bars": config.representation.segment_bars,
+        "steps": config.representation.segment_steps, "params": summary["params"],
+        "train_segments": summary["train_segments"], "val_segments": metrics["val_segments"],
+        "train_seconds": round(summary["train_seconds"], 1), "epochs": summary["epochs_run"],
+        "accuracy_teacher_forced": r(metrics["step_accuracy_teacher_forced"]),
+        "accuracy_free_running": r(metrics["step_accuracy_free_running"]),
+        "accuracy_by_position": {k: [r(v) for v in vs] for k, vs in metrics["step_accuracy_by_position"].items()},
+        "onset_f1_teacher_forced": r(metrics["onset_f1_teacher_forced"]),
+        "onset_f1_free_running": r(metrics["onset_f1_free_running"]),
+        "frame_f1_free_running": r(metrics["frame_f1_free_running"]),
+        "kl_nats": r(metrics["kl_per_segment_nats"]), "active_units": metrics["active_units"],
+        "elbo_nats_per_step": r(metrics["elbo_per_step_nats"]),
+        "sample_note_density_rel_err": r(prior["note_density_rel_err"]),
+        "sample_polyphony_rel_err": r(prior["polyphony_rel_err"]),
+        "sample_pitch_class_l1": r(prior["pitch_class_l1"]),
+        "sample_restruck_rate": r(prior["samples"]["restruck_rate"]),
+        "data_restruck_rate": r(prior["validation"]["restruck_rate"]),
+        "interpolation": {"latent": walk_stats(walks["latent"]), "data_space": walk_stats(walks["data"])},
+    }
+
+
+def plot_positions(rows, path, steps_per_bar):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    fig, ax = plt.subplots(figsize=(10, 4))
+    for row in rows:
+        for mode, style in (("free_running", "-"), ("teacher_forced", ":")):
+            values = np.asarray(row["accuracy_by_position"][mode])
+            smooth = np.convolve(values, np.ones(steps_per_bar) / steps_per_bar, mode="same")
+            ax.plot(np.arange(len(values)) / steps_per_bar, smooth, style,
+                    label=f"{row['config']} ({row['data']}), {mode.replace('_', '-')}")
+    ax.set_xlabel("bar")
+    ax.set_ylabel("step accuracy (1-bar moving mean)")
+    ax.set_title("Reconstruction accuracy by position in the 16 bars (validation tunes)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def sample_figure(run, path, seed=0):
+    """A 16-bar prior sample of the run (greedy decoding of one z ~ N(0, I)) as a piano-roll PNG."""
+    import numpy as np
+
+    from mguv import plots
+    from mguv.run_dir import load_run
+
+    model, config, _, _ = load_run(run)
+    z = np.random.default_rng(seed).standard_normal((1, model.latent_dim)).astype(np.float32)
+    _, roll = model.decoder.generate(z)
+    plots.piano_rolls([np.asarray(roll)[0] > 0.5], path, ["16-bar prior sample (greedy)"], rep=config.representation,
+                      cols=1, panel_width=14)
+
+
+def markdown(result):
+    rows = result["runs"]
+    lines = [
+        "# Long-form benchmark: 16 bars, flat against hierarchical",
+        "",
+        f"Made by `{result['command']}` on {result['date']} ({result['machine']}); "
+        f"{result['total_seconds'] / 60:.1f} minutes in all. Data: 16-bar segments of the 4/4 Nottingham tunes "
+        "cut at bar lines, a window every 2 bars, onsets, 4 steps per beat (256 steps); mguv's file split "
+        "(no tune on both sides), 15% validation, seed 0. Accuracy is MusicVAE's: the share of steps whose "
+        "every channel equals the input's; free-running = greedy decoding from the posterior mean.",
+        "",
+        "| config | data | params | train min | epochs | TF accuracy | free accuracy | free onset F1 | KL nats "
+        "| ELBO nats/step | density err | polyphony err | PC L1 | interp. monotonic (latent / data) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in rows:
+        walk = r["interpolation"]
+        lines.append(
+            f"| {r['config']} | {r['data']} | {r['params']:,} | {r['train_seconds'] / 60:.1f} | {r['epochs']} | "
+            f"{r['accuracy_teacher_forced']:.3f} | {r['accuracy_free_running']:.3f} | "
+            f"{r['onset_f1_free_running']:.3f} | {r['kl_nats']:.1f} | {r['elbo_nats_per_step']:.3f} | "
+            f"{r['sample_note_density_rel_err']:.3f} | {r['sample_polyphony_rel_err']:.3f} | "
+            f"{r['sample_pitch_class_l1']:.3f} | {walk['latent']['monotonic_share']:.2f} / "
+            f"{walk['data_space']['monotonic_share']:.2f} |")
+    lines += ["", "## Targets", "", "| target | value | wanted | met |", "|---|---:|---|---|"]
+    for t in result["targets"]:
+        lines.append(f"| {t['name']} | {t['value']} | {t['target']} | {'yes' if t['met'] else '**no**'} |")
+    lines += ["", "## Time and memory per training step (fresh process each, random rolls, same batch)", "",
+              "| config | bars | steps | s per batch | us per step | peak memory MB |", "|---|---:|---:|---:|---:|---:|"]
+    for p in result["probes"]:
+        lines.append(f"| {p['config']} | {p['bars']} | {p['steps']} | {p['seconds_per_batch']} | "
+                     f"{p['microseconds_per_step']} | {p['peak_memory_mb']} |")
+    lines += ["", "## Interpolation", "",
+              f"{PAIRS} random pairs of validation tunes, {POINTS} points on the slerp path between their posterior "
+              "means, decoded greedily; Hamming distance = fraction of cells that differ from the start tune. "
+              "Data space: each cell taken from the end tune with probability alpha. Step CV = spread of the "
+              "steps between points (std / mean; 0 is perfectly even).", "",
+              "| config | walk | monotonic | strictly rising | step CV (median) | mean distance by point |",
+              "|---|---|---:|---:|---:|---|"]
+    for r in rows:
+        for kind, walk in r["interpolation"].items():
+            lines.append(f"| {r['config']} | {kind} | {walk['monotonic_share']:.2f} | "
+                         f"{walk['strictly_rising_share']:.2f} | {walk['step_cv_median']:.2f} | "
+                         f"{', '.join(f'{v:.3f}' for v in walk['mean_distance_by_point'])} |")
+    lines += ["", "Accuracy by position:", "", "![accuracy by position](long_form/accuracy_by_position.png)", "",
+              "A 16-bar prior sample of the hierarchical model:", "", f"![sample](long_form/{HIER}-sample.png)", ""]
+    return "\n".join(lines)
+
+
+def targets(rows):
+    flat = next((r for r in rows if r["config"] == FLAT), None)
+    hier = next((r for r in rows if r["config"] == HIER), None)
+    if flat is None or hier is None:
+        return []
+    acc, gap = hier["accuracy_free_running"], hier["accuracy_free_running"] - flat["accuracy_free_running"]
+    mono = hier["interpolation"]["latent"]["monotonic_share"]
+    checks = [("hier free-running accuracy (melody)", acc, ">= 0.85", acc >= 0.85),
+              ("hier minus flat free-running accuracy", round(gap, 4), ">= 0.15", gap >= 0.15),
+              ("interpolations rising monotonically (hier)", mono, ">= 0.90", mono >= 0.90)]
+    return [{"name": n, "value": v, "target": t, "met": bool(m)} for n, v, t, m in checks]
+
+
+@cli_entry
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--probe"]:
+        quiet_tensorflow()
+        print(json.dumps(probe(argv[1], int(argv[2]), argv[3:])))
+        return 0
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--data", default=DEFAULT_DATA, help="the Nottingham MIDI folder")
+    p.add_argument("--minutes", type=float, default=40.0, help="training budget of all rows together")
+    p.add_argument("--full", action="store_true", help="also the full files (melody + chords) with a NADE output")
+    p.add_argument("--quick", action="store_true", help="tiny models, seconds per row (a smoke test)")
+    p.add_argument("--runs", default="runs/long_form", help="where the runs go")
+    p.add_argument("--out", default=os.path.join(ROOT, "docs", "results"), help="where the results go")
+    args = p.parse_args(argv)
+    if not os.path.isdir(args.data):
+        raise UsageError(f"--data {args.data}: no such folder (the Nottingham MIDI dataset)")
+    if args.minutes <= 0:
+        raise UsageError(f"--minutes {args.minutes:g}: must be positive")
+    quiet_tensorflow()
+
+    from mguv import configs
+    from mguv.io import write_json
+    from mguv.training.callbacks import TimeBudget
+    from mguv.training.run import train
+
+    start = time.time()
+    figures = os.path.join(args.out, "long_form")
+    os.makedirs(figures, exist_ok=True)
+    rows = []
+    for name, variant, share in (FULL_ROWS if args.full else ROWS):
+        config = configs.override(configs.get(name), DATA_SETS + (tiny(name) if args.quick else []))
+        run = os.path.join(args.runs, f"{name}-{variant}")
+        shutil.rmtree(run, ignore_errors=True)
+        print(f"== {name} on {variant}: {share * args.minutes:.1f} min of training", file=sys.stderr)
+        summary = train(config, [spec(variant, args.data)], run, num_samples=4, verbose=2,
+                        callbacks=[TimeBudget(share * args.minutes * 60)])
+        rows.append(score_row(name, variant, run, summary, seed=0))
+        if name == HIER:
+            sample_figure(run, os.path.join(figures, f"{HIER}-sample.png"))
+    plot_positions(rows, os.path.join(figures, "accuracy_by_position.png"),
+                   int(configs.get(FLAT).representation.steps_per_bar))
+    probes = [run_probe(name, bars, tiny(name) if args.quick else []) for name in (FLAT, HIER) for bars in (2, 16)]
+    hier = next((r for r in rows if r["config"] == HIER), rows[-1])
+    result = {
+        "command": "python benchmarks/long_form.py" + (" --quick" if args.quick else "") + (" --full" if args.full else "")
+                   + (f" --minutes {args.minutes:g}" if args.minutes != 40.0 else ""),
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores",
+        "runs": rows, "targets": targets(rows), "probes": probes,
+        "interpolation_monotonic_share": hier["interpolation"]["latent"]["monotonic_share"],
+        "interpolation_pairs": PAIRS, "interpolation_points": POINTS,
+        "total_seconds": round(time.time() - start, 1),
+    }
+    write_json(os.path.join(args.out, "long_form.json"), result)
+    with open(os.path.join(args.out, "long_form.md"), "w") as f:
+        f.write(markdown(result))
+    print(markdown(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -20,7 +20,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from mguv.models.losses import laplace_nll, mr_stft_distance
+from mguv.models.audio_losses import masked_laplace_nll, padding_mask, spectral_loss
 from mguv.models.losses import gaussian_kl
 
 
@@ -121,7 +121,7 @@ def _residual(h, width, prefix):
 
 class LaplaceStftLoss(keras.layers.Layer):
     """(x, mean) -> per-example reconstruction term [batch]: Laplace NLL with a learned global
-    log-scale plus ``stft_weight`` x the multi-resolution STFT distance (``ConvDecoder``'s loss)."""
+    log-scale plus ``stft_weight`` x the spectral term, over the valid part (``ConvDecoder``'s loss)."""
 
     def __init__(self, stft_weight, **kwargs):
         super().__init__(**kwargs)
@@ -130,8 +130,9 @@ class LaplaceStftLoss(keras.layers.Layer):
                                          name="log_scale")
 
     def call(self, x, mean):
-        nll = laplace_nll(x, mean, ops.maximum(self.log_scale, math.log(1e-3)))
-        return nll + self.stft_weight * mr_stft_distance(x, mean)
+        mask = padding_mask(x)
+        nll = masked_laplace_nll(x, mean, ops.maximum(self.log_scale, math.log(1e-3)), mask)
+        return nll + self.stft_weight * spectral_loss(x, mean, mask)
 
 
 def plain_conv_vae(config):
@@ -159,7 +160,13 @@ def plain_conv_vae(config):
     for i, width in enumerate(widths):
         if i > 0:
             s = strides[i - 1]
-            h = keras.layers.Conv1DTranspose(width, 2 * s, strides=s, padding="same", name=f"decoder__up{i}")(h)
+            if m.upsample == "transposed":
+                h = keras.layers.Conv1DTranspose(width, 2 * s, strides=s, padding="same", name=f"decoder__up{i}")(h)
+            else:  # "nearest" or "linear": repeat (then average over the stride), then convolve
+                h = keras.layers.UpSampling1D(s)(h)
+                if m.upsample == "linear":
+                    h = keras.layers.AveragePooling1D(s, strides=1, padding="same")(h)
+                h = _conv(width, 2 * s + 1, f"decoder__up{i}")(h)
             h = ops.leaky_relu(h, 0.2)
         h = _residual(h, width, f"decoder__level{i}")
     wave = ops.tanh(_conv(1, 7, "decoder__out")(h)[:, :rep.clip_samples])
@@ -197,8 +204,12 @@ def copy_weights(source, target, source_is_mguv):
       ValueError: the two do not have the same weights (names and shapes): not the same architecture.
     """
     mguv = source if source_is_mguv else target
-    src = {_canonical(w.path, mguv.name if source_is_mguv else None): w for w in source.trainable_weights}
-    dst = {_canonical(w.path, None if source_is_mguv else mguv.name): w for w in target.trainable_weights}
+
+    def weights(model):  # an mguv model's stage one only (not a prior fitted after it)
+        return model.optimized_weights if model is mguv else model.trainable_weights
+
+    src = {_canonical(w.path, mguv.name if source_is_mguv else None): w for w in weights(source)}
+    dst = {_canonical(w.path, None if source_is_mguv else mguv.name): w for w in weights(target)}
     if set(src) != set(dst):
         raise ValueError(f"different weights: only in source {sorted(set(src) - set(dst))}, "
                          f"only in target {sorted(set(dst) - set(src))}")

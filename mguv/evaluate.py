@@ -302,18 +302,20 @@ def evaluate_run(run_dir, data_specs=None, batch_size=DEFAULT_BATCH_SIZE, max_se
     if own_data:
         _check_split_size(paths, len(x))
     total = len(x)
-    if max_segments is not None and max_segments < total:
-        x = x[metrics_eval.spread_indices(total, max_segments)]
+    picked = (metrics_eval.spread_indices(total, max_segments) if max_segments is not None and max_segments < total
+              else np.arange(total))
+    x = x[picked]
     log(f"scoring {len(x)} of {total} validation examples")
 
     if config.mode == "audio":
         from mguv.evaluate_audio import score_clips, write_audio_plots
 
-        metrics, reconstructions = score_clips(model, config.representation, x, min(batch_size, 16))
+        lengths = None if data.lengths is None else data.lengths[val_idx][picked]
+        metrics, figure = score_clips(model, config.representation, x, lengths, min(batch_size, 16))
         metrics["val_clips_total"] = int(total)
         if make_plots:
             os.makedirs(paths.plots, exist_ok=True)
-            metrics["plots"] = write_audio_plots(x[:4], reconstructions, config.representation, paths.plots)
+            metrics["plots"] = write_audio_plots(figure, config.representation, paths.plots)
     elif not model.encodes:
         metrics = {"val_segments": int(len(x)), "val_segments_total": int(total),
                    "likelihood": exact_likelihoods(model, data, val_idx, x, progress),

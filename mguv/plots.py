@@ -163,6 +163,7 @@ def waveforms_and_spectrograms(waves, sample_rate, path, titles=None, cols=4):
         top.set_title(titles[i] if titles else f"clip {i}", fontsize=9)
         spec = librosa.amplitude_to_db(np.abs(librosa.stft(waves[i], n_fft=n_fft, hop_length=n_fft // 4)),
                                        ref=1.0, top_db=80)
+        # One colour map for every panel (librosa picks one per panel from the data's signs otherwise).
         librosa.display.specshow(spec, sr=sample_rate, hop_length=n_fft // 4, x_axis="time", y_axis="hz",
-                                 ax=bottom, vmin=-80, vmax=spec.max())
+                                 ax=bottom, vmin=-80, vmax=spec.max(), cmap="magma")
     _save(fig, path)

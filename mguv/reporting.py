@@ -57,15 +57,33 @@ def write_examples(rep, examples, out, stem, titles, wav=False):
     return paths
 
 
+def figure_examples(rep, x, n=4):
+    """The ``n`` validation examples a run's figure shows, and how many samples (steps) of each:
+    the first rolls; for audio, clips with content spread over the split, cut after the longest
+    valid part among them (``audio_metrics.representative_clips``), so a short file's zero padding
+    is not what the figure shows. Returns (indices int [<=n], length)."""
+    if rep.mode != "audio":
+        return np.arange(min(n, len(x))), None
+    from mguv.audio_metrics import representative_clips
+    from mguv.data.audio_files import valid_lengths
+
+    lengths = valid_lengths(x)
+    shown = representative_clips(lengths, n)
+    return shown, int(max(lengths[shown].max(), 1)) if len(shown) else None
+
+
 def write_run_report(model, rep, val_x, paths, num_samples, seed):
     """The figures and samples of a trained run (``paths``: its ``RunPaths``): loss curves,
-    reconstructions of four validation examples (for a model that reconstructs), and
-    ``num_samples`` prior samples at temperature 1 as files (RUN/samples) and a figure."""
+    reconstructions of four validation examples (``figure_examples``; for a model that
+    reconstructs), and ``num_samples`` prior samples at temperature 1 as files (RUN/samples) and a
+    figure."""
     plots.loss_curves(plots.read_history(paths.history), os.path.join(paths.plots, "loss.png"))
-    x = np.asarray(val_x[:4], np.float32)
+    shown, length = figure_examples(rep, val_x)
+    x = np.asarray(val_x[shown], np.float32)
     pairs = model.reconstructions(x)
     if pairs is not None:
-        first, second = (np.asarray(p) for p in pairs)
+        first, second = (np.asarray(p)[:, :length] for p in pairs)
+        x = x[:, :length]
         names = model.reconstruction_titles or RECONSTRUCTION_TITLES[rep.mode]
         examples, titles = [], []
         for i in range(len(x)):

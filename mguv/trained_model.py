@@ -44,7 +44,8 @@ class TrainedModel:
       latent_shape: shape of one z, e.g. (64,) or (352, 16); None for a family without a
         continuous latent (lstm, lstm_attention, vq_vae), which can only sample.
       latent_dim: the number of values in one z (None without a latent).
-      model_info: what else the SavedModel says about itself (vq_vae: "codes_shape", "codebook_size").
+      model_info: what else the SavedModel says about itself (vq_vae: "codes_shape", "codebook_size";
+        a VAE with a learned prior over its latent: "prior": "learned").
       run_dir: the run directory, or None for a bare SavedModel.
       config, data_specs, genre: the run's ``Config`` and ``--data`` specs (None for a bare
         SavedModel), read from RUN/config.json when first asked for.
@@ -113,7 +114,7 @@ class TrainedModel:
         latent_dim = info.pop("latent_dim")
         latent_shape = info.pop("latent_shape", [latent_dim])
         family, sample_input = info.pop("family", "lstm_vae"), info.pop("sample_input", "z")
-        model_info = {k: info.pop(k) for k in ("codes_shape", "codebook_size") if k in info}
+        model_info = {k: info.pop(k) for k in ("codes_shape", "codebook_size", "prior") if k in info}
         return cls(module, representations.from_dict(info), None if latent_dim is None else latent_shape,
                    family, sample_input, model_info, run_dir=run_root(path), data_specs=data_specs,
                    cache_dir=cache_dir, progress=progress)
@@ -159,24 +160,34 @@ class TrainedModel:
         self._require("latent space to draw from")
         return np.random.default_rng(seed).standard_normal((n,) + self.latent_shape).astype(np.float32)
 
-    def sample(self, n, temperature=1.0, seed=0, shift=None):
+    def sample(self, n, temperature=1.0, seed=0, shift=None, prior=None):
         """n prior samples -> examples [n, *example shape] (rolls in {0, 1}, or waveforms).
 
         Rolls: z ~ N(0, I), then Bernoulli sampling at ``temperature`` (0 = greedy); families
         without a latent (lstm, lstm_attention, vq_vae) sample inside the SavedModel at
         ``temperature`` (0 = greedy). Waveforms: z ~ N(0, temperature^2 I), decoded to the mean
-        waveform. ``shift`` (float [*latent], e.g. ``1.5 * attribute_vector(...)``) is added to
-        every z; the same seed gives the same draws with and without it.
+        waveform; a model with a learned prior over its latent frames (``model_info["prior"]``)
+        draws z from it inside the SavedModel instead, its spread scaled by ``temperature``.
+        ``prior="normal"`` draws z ~ N(0, I) all the same (to compare). ``shift`` (float
+        [*latent], e.g. ``1.5 * attribute_vector(...)``) is added to every z ~ N(0, I); the same
+        seed gives the same draws with and without it.
         """
         if n < 1:
             raise UsageError(f"sample: n must be at least 1, not {n}")
         if temperature < 0:
             raise UsageError(f"sample: temperature must be >= 0, not {temperature}")
-        if self.sample_input == "num":  # lstm, lstm_attention, vq_vae: sampled inside the SavedModel
+        if prior not in (None, "learned", "normal"):
+            raise UsageError(f"sample: prior must be 'learned' or 'normal', not {prior!r}")
+        if prior == "normal":
+            self._require("latent space to draw from")
+        elif prior == "learned" and self.sample_input != "num":
+            raise UsageError(f"this {self.family} model has no learned prior; sample with prior='normal'")
+        if self.sample_input == "num" and prior != "normal":  # drawn inside the SavedModel
             if shift is not None:
-                raise UsageError(f"a {self.family} model has no latent space to shift")
+                raise UsageError(f"a {self.family} model has no latent space to shift" if self.latent_shape is None
+                                 else "a shift moves draws z ~ N(0, I): sample with prior='normal'")
             out = self.module.sample(np.int32(n), np.float32(temperature), np.asarray([seed, 0], np.int32))
-            return out["roll"].numpy()
+            return out["wave" if self.rep.mode == "audio" else "roll"].numpy()
         z = self.prior(n, seed)
         if self.rep.mode == "audio":
             z = z * np.float32(temperature if temperature > 0 else 1.0)

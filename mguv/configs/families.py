@@ -30,13 +30,14 @@ def _pitch_groups(representation):
     return representation.channels // representation.num_pitches
 
 
-def _vae(model, train, encoder, decoder):
-    """The VAE base around ``encoder`` and ``decoder``, with the recipe's beta, free bits and seed."""
+def _vae(model, train, encoder, decoder, prior=None):
+    """The VAE base around ``encoder`` and ``decoder`` (and a learned ``prior``, or None), with the
+    recipe's beta, free bits and seed."""
     from mguv.models.vae import VAE
 
     return VAE(encoder, decoder, latent_dim=model.latent_dim, beta=train.beta,
                beta_warmup_steps=train.beta_warmup_steps, free_bits=train.free_bits, seed=train.seed,
-               name=model.family)
+               prior=prior, name=model.family)
 
 
 # The VAE families.
@@ -94,7 +95,15 @@ class ConvVaeModel:
       channels: channels after each strided convolution.
       strides: downsampling per level; prod(strides) samples per latent frame.
       features: encoder output channels per frame.
-      stft_weight: weight of the multi-resolution STFT term next to the Laplace NLL.
+      stft_weight: weight of the log-magnitude multi-resolution spectral term next to the Laplace
+        NLL, per valid sample (``mguv.models.audio_losses.spectral_loss``).
+      upsample: the decoder's upsampling: "nearest" (repeat, then convolve; no tones on silence),
+        "linear" (repeat, average over the stride, convolve) or "transposed" (strided transposed
+        convolutions, the old decoder: tones at sample_rate / stride, even on silence).
+      prior: "lstm" fits an autoregressive prior over the latent frames after training
+        (``mguv.models.latent_prior``), which ``sample`` uses; "none" samples z ~ N(0, I).
+      prior_units, prior_layers: the prior's LSTMs.
+      prior_epochs, prior_learning_rate: stage two (Adam, early stopping on validation NLL).
     """
 
     family: str = dataclasses.field(default="conv_vae", init=False)
@@ -102,15 +111,30 @@ class ConvVaeModel:
     channels: tuple = (16, 32, 64, 128)
     strides: tuple = (4, 4, 4, 4)
     features: int = 64
-    stft_weight: float = 1000.0
+    stft_weight: float = 0.1
+    upsample: str = "nearest"
+    prior: str = "lstm"
+    prior_units: int = 128
+    prior_layers: int = 2
+    prior_epochs: int = 30
+    prior_learning_rate: float = 1e-3
 
     def build(self, representation, train):
-        """The unbuilt, uncompiled VAE on audio clips [batch, clip_samples, 1]."""
+        """The unbuilt, uncompiled VAE on audio clips [batch, clip_samples, 1] (any length: it
+        trains on crops of ``train.crop_seconds``)."""
+        if self.prior not in ("lstm", "none"):
+            raise UsageError(f"model.prior={self.prior!r}: choose lstm or none")
+        if train.crop_seconds * representation.sample_rate > representation.clip_samples:
+            raise UsageError(f"crop_seconds={train.crop_seconds:g} is longer than the "
+                             f"{representation.clip_seconds:g} s clips")
         from mguv.models.conv_vae import ConvDecoder, ConvEncoder
+        from mguv.models.latent_prior import LatentPrior
 
+        prior = (LatentPrior(self.latent_dim, self.prior_units, self.prior_layers, seed=train.seed, name="prior")
+                 if self.prior == "lstm" else None)
         return _vae(self, train, ConvEncoder(self.channels, self.strides, self.features, name="encoder"),
                     ConvDecoder(representation.clip_samples, self.channels, self.strides, self.stft_weight,
-                                name="decoder"))
+                                self.upsample, name="decoder"), prior)
 
 
 @model_family(default_config="conv_vae-paper")
@@ -125,6 +149,9 @@ class PaperConvVaeModel:
 
     def build(self, representation, train):
         """The unbuilt, uncompiled VAE on audio clips [batch, clip_samples, 1]."""
+        if train.crop_seconds:
+            raise UsageError("conv_vae-paper takes whole clips (its first layer spans the clip); "
+                             "set crop_seconds=0")
         from mguv.models.conv_vae_paper import PaperConvDecoder, PaperConvEncoder
 
         return _vae(self, train, PaperConvEncoder(self.encoder_filters, name="encoder"),

@@ -20,6 +20,9 @@ class TrainConfig:
       free_bits: nats of KL per segment that cost nothing.
       pos_weight: BCE weight of active cells (counters sparse rolls).
       transpose: random transposition augmentation, max semitones (0 = off).
+      crop_seconds: audio: train on random crops of this many seconds, drawn anew from every clip
+        each epoch (0 = whole clips); validation, evaluation and figures use whole clips. Needs a
+        model that takes any length (conv_vae).
       split: "file" (no tune on both sides) or "segment" (the paper's random segment split).
       val_fraction: held-out fraction.
       early_stopping_patience, reduce_lr_patience: epochs without val_loss improvement.
@@ -38,6 +41,7 @@ class TrainConfig:
     free_bits: float = 0.0
     pos_weight: float = 2.0
     transpose: int = 0
+    crop_seconds: float = 0.0
     split: str = "file"
     val_fraction: float = 0.15
     early_stopping_patience: int = 6
@@ -59,7 +63,8 @@ class TrainConfig:
             value = getattr(self, name)
             if not 0 < value < math.inf:
                 raise ValueError(f"{name} must be a positive number, not {value}")
-        for name in ("weight_decay", "clipnorm", "beta", "free_bits", "beta_warmup_steps", "transpose"):
+        for name in ("weight_decay", "clipnorm", "beta", "free_bits", "beta_warmup_steps", "transpose",
+                     "crop_seconds"):
             value = getattr(self, name)
             if not 0 <= value < math.inf:
                 raise ValueError(f"{name} must be 0 or a positive number, not {value}")
@@ -99,6 +104,8 @@ class Config:
         """The model this config describes: built (weights created) but not compiled, on the shape
         its ``call()`` takes (``MusicModel.call_input_shape``: the data's, or z's for a GAN)."""
         try:
+            if self.train.crop_seconds and self.mode != "audio":
+                raise ValueError("crop_seconds applies to audio clips; set it to 0 for piano-rolls")
             model = self.model.build(self.representation, self.train)
             model.build(model.call_input_shape(self.representation))
         except (ValueError, TypeError) as err:  # a setting the layers refuse, e.g. latent_dim=0

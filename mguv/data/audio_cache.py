@@ -21,7 +21,7 @@ from mguv.errors import UsageError
 from mguv.io import atomic_path
 
 # Bump when decoding changes, so old caches are not reused.
-DECODER_VERSION = 2  # 2: a file whose first bytes are not its container is skipped
+DECODER_VERSION = 3  # 2: a file whose first bytes are not its container is skipped; 3: valid lengths
 
 # Clips are cached as 16-bit PCM: the same resolution as the WAV/FLAC files they come from (its
 # -96 dBFS quantization noise is below theirs), half the size of float32, and, unlike float16, a
@@ -35,8 +35,8 @@ def _to_pcm(clips):
 
 
 def _decode_job(args):
-    clips, reason = decode_file(*args)
-    return (None, reason) if clips is None else (_to_pcm(clips), None)
+    decoded, reason = decode_file(*args, with_lengths=True)
+    return (None, None, reason) if decoded is None else (_to_pcm(decoded[0]), decoded[1], None)
 
 
 def _cache_key(items, rep):
@@ -65,12 +65,13 @@ def decode_source(source, rep, cache_dir=None, workers=None, progress=True):
     results = run_jobs(_decode_job, jobs, workers or os.cpu_count() or 1,
                         f"decoding {source.label}", progress)
     decoded = DecodedSource(source.label, [], [], [])
-    for item, (pcm, reason) in zip(source.items, results):
+    for item, (pcm, lengths, reason) in zip(source.items, results):
         if pcm is None:
             decoded.bad.append((item.name, reason))
         else:
             decoded.names.append(item.name)
             decoded.pcm.append(pcm)
+            decoded.lengths.append(lengths)
     if path:
         _save(path, decoded, rep.clip_samples)
     return decoded
@@ -84,6 +85,7 @@ def _save(path, decoded, clip_samples):
                 names=np.asarray(decoded.names, dtype=str),
                 pcm=np.concatenate(decoded.pcm or [np.zeros((0, clip_samples), np.int16)]),
                 offsets=np.cumsum([0] + [len(p) for p in decoded.pcm]).astype(np.int64),
+                lengths=np.concatenate(decoded.lengths or [np.zeros(0, np.int32)]).astype(np.int32),
                 bad_names=np.asarray([b[0] for b in decoded.bad], dtype=str),
                 bad_reasons=np.asarray([b[1] for b in decoded.bad], dtype=str),
             )
@@ -91,13 +93,14 @@ def _save(path, decoded, clip_samples):
 
 def _load(path, label):
     with np.load(path, allow_pickle=False) as z:
-        offsets, pcm = z["offsets"], z["pcm"]
+        offsets, pcm, lengths = z["offsets"], z["pcm"], z["lengths"]
         return DecodedSource(
             label=label,
             names=[str(n) for n in z["names"]],
             pcm=[pcm[a:b] for a, b in zip(offsets[:-1], offsets[1:])],
             bad=list(zip((str(n) for n in z["bad_names"]), (str(r) for r in z["bad_reasons"]))),
             from_cache=True,
+            lengths=[lengths[a:b] for a, b in zip(offsets[:-1], offsets[1:])],
         )
 
 
@@ -113,7 +116,8 @@ def load_clips(specs, rep, genre=None, cache_dir=None, workers=None, progress=Tr
       progress: show tqdm progress bars on stderr.
 
     Returns:
-      ``types.Clips``: x float32 [num_clips, clip_samples] in [-1, 1], file ids, files and the report.
+      ``types.Clips``: x float32 [num_clips, clip_samples] in [-1, 1], file ids, files, the report
+      and each clip's valid length in samples (the rest is zero padding).
 
     Raises:
       UsageError: a spec is bad, or no file in the whole corpus yields a clip.
@@ -124,13 +128,14 @@ def load_clips(specs, rep, genre=None, cache_dir=None, workers=None, progress=Tr
         raise UsageError(f"--genre {genre} needs --data with a genre-labelled audio folder (e.g. GTZAN)")
     else:
         sources = [rendered_bach_source(rep, cache_dir=cache_dir, workers=workers, progress=progress)]
-    pcm, file_id, files = [], [], []
+    pcm, lengths, file_id, files = [], [], [], []
     report = {"sources": {}, "bad_files": [], "sample_rate": rep.sample_rate,
               "clip_seconds": rep.clip_seconds}
     for source in sources:
         decoded = decode_source(source, rep, cache_dir=cache_dir, workers=workers, progress=progress)
-        for name, clips in zip(decoded.names, decoded.pcm):
+        for name, clips, valid in zip(decoded.names, decoded.pcm, decoded.lengths):
             pcm.append(clips)
+            lengths.append(valid)
             file_id.append(np.full(len(clips), len(files)))
             files.append((source.label, name))
         report["sources"][source.label] = {
@@ -144,13 +149,16 @@ def load_clips(specs, rep, genre=None, cache_dir=None, workers=None, progress=Tr
     # Always dequantized, so a first run and a cached run give identical arrays.
     x = np.concatenate(pcm).astype(np.float32) / _PCM_SCALE
     report["clips"] = len(x)
-    return Clips(x, np.concatenate(file_id), files, report)
+    report["padded_clips"] = int(np.sum(np.concatenate(lengths) < rep.clip_samples))
+    return Clips(x, np.concatenate(file_id), files, report, np.concatenate(lengths).astype(np.int32))
 
 
 def describe(report):
     """One line per source plus totals, for the console."""
     lines = describe_sources(report, unit="clips", done="decoded")
     minutes = report["clips"] * report["clip_seconds"] / 60
+    padded = report.get("padded_clips", 0)
     lines.append(f"  {report['clips']} clips of {report['clip_seconds']:g} s at {report['sample_rate']} Hz "
-                 f"({minutes:.1f} min of audio)")
+                 f"({minutes:.1f} min of audio" + (f"; {padded} zero-padded after a short file's end, "
+                                                   "masked out of losses and metrics)" if padded else ")"))
     return "\n".join(lines)

@@ -41,7 +41,7 @@ def normalize(clip, normalization):
     return clip
 
 
-def cut_clips(audio, rep):
+def cut_clips(audio, rep, with_lengths=False):
     """Cuts mono audio float32 [samples] at ``rep.sample_rate`` into clips for ``rep``.
 
     Takes up to ``rep.clips_per_file`` consecutive clips of ``rep.clip_samples`` from the start,
@@ -49,6 +49,8 @@ def cut_clips(audio, rep):
 
     Returns:
       (clips float32 [k, clip_samples], None) with 1 <= k <= clips_per_file, or (None, reason).
+      With ``with_lengths``, the first item is (clips, lengths int32 [k]): the samples of each clip
+      that come from the file; the rest of a clip (the padding of a short file) is exact zeros.
     """
     if len(audio) == 0:
         return None, "no audio samples"
@@ -56,10 +58,25 @@ def cut_clips(audio, rep):
     k = min(rep.clips_per_file, -(-len(audio) // n))
     clips = np.zeros((k, n), np.float32)
     clips.reshape(-1)[:min(len(audio), k * n)] = audio[:k * n]
-    clips = clips[np.max(np.abs(clips), axis=1) >= SILENCE]
+    lengths = np.clip(len(audio) - n * np.arange(k), 0, n).astype(np.int32)
+    keep = np.max(np.abs(clips), axis=1) >= SILENCE
+    clips, lengths = clips[keep], lengths[keep]
     if len(clips) == 0:
         return None, f"silent in the first {k * n / rep.sample_rate:g} s (peak below -80 dBFS)"
-    return np.stack([normalize(c, rep.normalization) for c in clips]).astype(np.float32), None
+    clips = np.stack([normalize(c, rep.normalization) for c in clips]).astype(np.float32)
+    return ((clips, lengths) if with_lengths else clips), None
+
+
+def valid_lengths(clips):
+    """The valid length of each clip read back from the data: 1 + the index of its last non-zero
+    sample (0 for an all-zero clip). clips [n, samples] or [n, samples, 1] -> int32 [n].
+
+    Padding is exact zeros, so this equals the length the cache records unless the audio itself
+    ends in digital silence (which is then treated as padding too)."""
+    clips = np.asarray(clips).reshape(len(clips), -1)
+    nonzero = clips != 0
+    last = clips.shape[1] - np.argmax(nonzero[:, ::-1], axis=1)
+    return np.where(nonzero.any(axis=1), last, 0).astype(np.int32)
 
 
 def container_reason(name, head):
@@ -77,7 +94,7 @@ def container_reason(name, head):
     return None if ok else f"its first bytes are not the header of the {ext[1:].upper()} container (not audio, or misnamed)"
 
 
-def decode_file(name, path, data, rep):
+def decode_file(name, path, data, rep, with_lengths=False):
     """Decodes one audio file into normalized clips; never raises.
 
     Args:
@@ -89,6 +106,7 @@ def decode_file(name, path, data, rep):
     Returns:
       (clips float32 [k, clip_samples] in [-1, 1], None), or (None, reason) for an unreadable,
       empty or silent file. The audio is mixed down to mono and resampled to ``rep.sample_rate``.
+      ``with_lengths`` gives (clips, valid lengths int32 [k]) as the first item (``cut_clips``).
     """
     import librosa
 
@@ -112,7 +130,7 @@ def decode_file(name, path, data, rep):
         return None, error_reason(err)
     if not np.all(np.isfinite(audio)):
         return None, "non-finite samples"
-    return cut_clips(audio, rep)
+    return cut_clips(audio, rep, with_lengths)
 
 
 def _component_match(relpath, genre):

@@ -34,7 +34,8 @@ class SymbolicConverter:
 
         return corpus.describe(report)
 
-    def dataset(self, x, batch_size, shuffle=False, seed=0, transpose=0):
+    def dataset(self, x, batch_size, shuffle=False, seed=0, transpose=0, crop_seconds=0.0):
+        """Batches of rolls (``crop_seconds`` is for audio; ``Config.build_model`` refuses it here)."""
         from mguv.data.pipeline import make_dataset
 
         return make_dataset(x, batch_size, shuffle=shuffle, seed=seed, transpose=transpose,
@@ -89,10 +90,13 @@ class AudioConverter:
 
         return audio_cache.describe(report)
 
-    def dataset(self, x, batch_size, shuffle=False, seed=0, transpose=0):
+    def dataset(self, x, batch_size, shuffle=False, seed=0, transpose=0, crop_seconds=0.0):
+        """Batches of clips x [n, samples, 1], or of random crops of ``crop_seconds`` (training; 0 =
+        whole clips) taken inside each clip's valid part (``pipeline.make_audio_dataset``)."""
         from mguv.data.pipeline import make_audio_dataset
 
-        return make_audio_dataset(np.asarray(x)[..., 0], batch_size, shuffle=shuffle, seed=seed)
+        crop = int(round(crop_seconds * self.rep.sample_rate))
+        return make_audio_dataset(np.asarray(x)[..., 0], batch_size, shuffle=shuffle, seed=seed, crop=crop)
 
     def write(self, example, path):
         """Writes one clip [samples, 1] as 16-bit WAV at the representation's sample rate."""

@@ -63,24 +63,61 @@ def make_dataset(x, batch_size, shuffle=False, seed=0, transpose=0, drop_remaind
     return with_data_sharding(ds.prefetch(tf.data.AUTOTUNE))
 
 
-def make_audio_dataset(x, batch_size, shuffle=False, seed=0, drop_remainder=False):
-    """Batches clips into a ``tf.data.Dataset`` of float32 [batch, clip_samples, 1] in [-1, 1].
+def random_crops(clips, index, lengths, crop, seed):
+    """One random crop of ``crop`` samples from each clip of a batch, inside its valid part.
+
+    Args:
+      clips: float32 [num_clips, clip_samples], every clip.
+      index: int64 [batch], the clips of the batch.
+      lengths: int32 [num_clips], each clip's valid samples (zero padding after them).
+      crop: samples per crop (a Python int, at most clip_samples).
+      seed: int64 [2], for the stateless offsets (a new one per batch and epoch).
+
+    The offset of each crop is uniform over [0, max(length - crop, 0)], so a crop holds padding
+    only when the file is shorter than a crop. Returns float32 [batch, crop].
+    """
+    rows = tf.gather(clips, index)
+    high = tf.maximum(tf.gather(lengths, index) - crop, 0)
+    u = tf.random.stateless_uniform(tf.shape(high), seed=seed)
+    offset = tf.minimum(tf.cast(tf.floor(u * tf.cast(high + 1, tf.float32)), tf.int32), high)
+    return tf.gather(rows, offset[:, None] + tf.range(crop)[None, :], batch_dims=1)
+
+
+def make_audio_dataset(x, batch_size, shuffle=False, seed=0, drop_remainder=False, crop=0, lengths=None):
+    """Batches clips into a ``tf.data.Dataset`` of float32 [batch, clip_samples, 1] in [-1, 1], or
+    of random crops [batch, crop, 1] for training.
 
     Args:
       x: float array [num_clips, clip_samples].
-      batch_size: clips per batch.
+      batch_size: clips (or crops) per batch.
       shuffle: reshuffle every epoch (seeded).
-      seed: shuffle seed.
+      seed: shuffle and crop seed.
       drop_remainder: drop a last partial batch.
+      crop: samples per training crop; 0 (or at least clip_samples) batches whole clips. With
+        crops, an epoch draws clip_samples // crop crops from every clip, at new random offsets each
+        epoch (``random_crops``), so it covers about as much audio as one pass over whole clips.
+      lengths: int [num_clips], each clip's valid samples (``types.Clips.lengths``); None reads
+        them back from the zero padding (``audio_files.valid_lengths``).
     """
     # The clips are held once as a tensor and batches gathered by index, so shuffling keeps a
     # buffer of indices instead of a second copy of the audio.
-    clips = tf.constant(np.asarray(x, np.float32))
-    ds = tf.data.Dataset.range(len(x))
+    x = np.asarray(x, np.float32)
+    clips = tf.constant(x)
+    crop = int(crop) if 0 < crop < x.shape[1] else 0
+    repeats = x.shape[1] // crop if crop else 1
+    ds = tf.data.Dataset.range(len(x) * repeats).map(lambda i: i % len(x))
     if shuffle:
-        ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+        ds = ds.shuffle(len(x) * repeats, seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(batch_size, drop_remainder=drop_remainder)
-    ds = ds.map(lambda i: tf.gather(clips, i)[..., None], num_parallel_calls=tf.data.AUTOTUNE)
+    if crop:
+        from mguv.data.audio_files import valid_lengths
+
+        valid = tf.constant(np.asarray(valid_lengths(x) if lengths is None else lengths, np.int32))
+        seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
+        ds = tf.data.Dataset.zip(ds, seeds).map(lambda i, s: random_crops(clips, i, valid, crop, s)[..., None],
+                                                num_parallel_calls=tf.data.AUTOTUNE)
+    else:
+        ds = ds.map(lambda i: tf.gather(clips, i)[..., None], num_parallel_calls=tf.data.AUTOTUNE)
     return with_data_sharding(ds.prefetch(tf.data.AUTOTUNE))
 
 

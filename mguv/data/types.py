@@ -102,6 +102,8 @@ class DecodedSource:
       pcm: one int16 array [k, clip_samples] (16-bit PCM, full scale 32767) per decoded file.
       bad: (name, reason) for every file that was skipped.
       from_cache: whether this came from the cache without decoding.
+      lengths: one int32 array [k] per decoded file, parallel to ``pcm``: the valid samples of
+        each clip (a short file's last clip is zero-padded after them).
     """
 
     label: str
@@ -109,6 +111,7 @@ class DecodedSource:
     pcm: list
     bad: list
     from_cache: bool = False
+    lengths: list = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass
@@ -145,12 +148,15 @@ class Clips:
       file_id: int [num_clips], index into ``files``.
       files: (source label, file name) per usable file.
       report: counts for the user (per-source files/decoded/bad/clips/from_cache, bad files).
+      lengths: int32 [num_clips], the valid samples of each clip; after them a clip is exact zeros
+        (the padding of a file shorter than the clip). None: not known (every sample counts).
     """
 
     x: np.ndarray
     file_id: np.ndarray
     files: list
     report: dict
+    lengths: np.ndarray = None
 
     def __len__(self):
         return len(self.x)

@@ -2,12 +2,12 @@
 
 import keras
 
-from mguv.models import (code_prior, conv_vae, conv_vae_paper, hier_vae, lstm, lstm_attention, lstm_vae,
-                         metrics, vae, vq_vae, wgan)
+from mguv.models import (code_prior, conv_vae, conv_vae_paper, hier_vae, latent_prior, lstm, lstm_attention,
+                         lstm_vae, metrics, vae, vq_vae, wgan)
 
 # Each module registers its classes with Keras (package "mguv") when imported.
-REGISTERING_MODULES = (code_prior, conv_vae, conv_vae_paper, hier_vae, lstm, lstm_attention, lstm_vae,
-                       metrics, vae, vq_vae, wgan)
+REGISTERING_MODULES = (code_prior, conv_vae, conv_vae_paper, hier_vae, latent_prior, lstm, lstm_attention,
+                       lstm_vae, metrics, vae, vq_vae, wgan)
 
 
 def load_model(path):

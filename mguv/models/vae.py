@@ -13,14 +13,20 @@ Part interface:
   decoder.prediction(outputs) -> what the output metrics compare to x (e.g. probabilities)
   decoder.output_metrics() -> new keras metrics with update_state(x, prediction)
   decoder.generate(z, noise, temperature) -> (probs, roll) running free (sampling and export)
+
+An optional third part, ``prior`` (a ``LatentPrior`` over latent sequences), makes the VAE a
+two-stage model: after ``fit()`` the prior is fitted on the posterior means of the training data
+(``mguv.training.prior``), and ``sample`` draws z from it instead of N(0, I).
 """
 
 import keras
+import numpy as np
 import tensorflow as tf
 from keras import ops
 
 from mguv.models.base import Losses, MusicModel
 from mguv.models.losses import gaussian_kl
+from mguv.models.sampling import step_seed
 
 
 @keras.saving.register_keras_serializable(package="mguv")
@@ -41,13 +47,15 @@ class VAE(MusicModel):
       beta_warmup_steps: linear KL annealing length in optimizer steps.
       free_bits: nats of KL per example that cost nothing (MusicVAE's free bits).
       seed: seed of the reparameterization noise.
+      prior: None (sample z ~ N(0, I)), or a model over z with ``generate(num, frames, temperature,
+        seed)`` fitted in stage two (``LatentPrior``; a sequence latent only).
     """
 
     encodes = True
     monitor = "val_objective"
 
     def __init__(self, encoder, decoder, latent_dim, beta=1.0, beta_warmup_steps=0, free_bits=0.0,
-                 seed=None, **kwargs):
+                 seed=None, prior=None, **kwargs):
         names = ("loss", "objective", "recon", "kl", "beta") + tuple(decoder.extra_loss_terms)
         super().__init__(loss_names=names, output_metrics=decoder.output_metrics(), **kwargs)
         self.encoder = encoder
@@ -59,6 +67,31 @@ class VAE(MusicModel):
         self.seed = seed
         self.posterior = keras.layers.Dense(2 * self.latent_dim, name="posterior")
         self.seed_generator = keras.random.SeedGenerator(seed)
+        self.prior = prior
+
+    @property
+    def has_prior_stage(self):
+        """True with a learned prior: it is fitted after ``fit()`` (``mguv.training.prior``)."""
+        return self.prior is not None
+
+    @property
+    def optimized_weights(self):
+        """What stage one trains: everything but the prior (stage two)."""
+        if self.prior is None:
+            return self.trainable_weights
+        fitted_later = {id(w) for w in self.prior.weights}
+        return [w for w in self.trainable_weights if id(w) not in fitted_later]
+
+    def compile(self, optimizer="adam", **kwargs):
+        super().compile(optimizer=optimizer, **kwargs)
+        if self.prior is not None and self.built:  # the optimizer holds stage one's weights only
+            self.optimizer.build(self.optimized_weights)
+
+    def compile_from_config(self, config):
+        """Recompiles a model loaded from a .keras file as Keras would (it skips a custom ``compile``)."""
+        self.compile(**keras.saving.deserialize_keras_object(config))
+        if self.built and not self.optimizer.built:
+            self.optimizer.build(self.optimized_weights)
 
     def build(self, input_shape):
         """input_shape: the data shape, e.g. [batch, steps, pitches]."""
@@ -71,6 +104,8 @@ class VAE(MusicModel):
             self.decoder.build(features[:-1] + (self.latent_dim,), input_shape)
         self.latent_shape = features[1:-1] + (self.latent_dim,)
         self.example_shape = tuple(input_shape[1:])
+        if self.prior is not None and not self.prior.built:
+            self.prior.build((None,) + self.latent_shape)
 
     # -- the model ------------------------------------------------------------------------------
     def encode(self, x, training=False):
@@ -83,6 +118,13 @@ class VAE(MusicModel):
         mean, logvar = ops.split(params, 2, axis=-1)
         # A bounded log-variance keeps exp() finite early in training.
         return mean, ops.clip(logvar, -12.0, 8.0)
+
+    def encode_all(self, x, batch_size=16):
+        """Posterior means of every example, in batches: x [n, *example] (numpy) -> numpy float32
+        [n, *latent]; what stage two fits the prior on."""
+        parts = [np.asarray(self.encode(np.asarray(x[i:i + batch_size], np.float32))[0])
+                 for i in range(0, len(x), batch_size)]
+        return np.concatenate(parts) if parts else np.zeros((0,) + tuple(self.latent_shape), np.float32)
 
     def sample_posterior(self, mean, logvar):
         """mean + sigma * eps, eps ~ N(0, I) drawn from the seed generator (inference use)."""
@@ -171,6 +213,41 @@ class VAE(MusicModel):
         """The decoder running free from z (see ``MusicModel.generate``)."""
         return self.decoder.generate(z, noise=noise, temperature=temperature)
 
+    def sample(self, num, temperature=1.0, seed=(0, 0), prior=None):
+        """``num`` prior samples (``MusicModel.sample``), from the learned prior when there is one.
+
+        Args:
+          prior: "learned" (the default with a prior: z drawn frame by frame at ``temperature``) or
+            "normal" (z ~ N(0, I), the default without one; kept for comparison).
+        """
+        if prior not in (None, "learned", "normal"):
+            raise ValueError(f"prior must be 'learned' or 'normal', not {prior!r}")
+        if prior == "learned" and self.prior is None:
+            raise ValueError(f"{self.name} has no learned prior; sample with prior='normal'")
+        if self.prior is None or prior == "normal":
+            return super().sample(num, temperature, seed)
+        seed = tf.convert_to_tensor(seed, tf.int32)
+        z = self.prior.generate(num, self.latent_shape[0], temperature, step_seed(seed, 0))
+        return self.decode_sample(z, temperature, step_seed(seed, 1))
+
+    def export_endpoints(self, rep):
+        """The latent models' endpoints (``MusicModel.export_endpoints``); with a learned prior,
+        ``sample(num: int32 [], temperature: float32 [], seed: int32 [2])`` draws from it instead:
+        {"wave": [num, samples, 1], "z": [num, *latent]} for audio, {"probs", "roll", "z"} for rolls."""
+        endpoints, info = super().export_endpoints(rep)
+        if self.prior is None:
+            return endpoints, info
+
+        def sample_count(num, temperature, seed):
+            seed = tf.convert_to_tensor(seed, tf.int32)
+            z = self.prior.generate(num, self.latent_shape[0], temperature, step_seed(seed, 0))
+            probs, roll = self.decode_sample(z, temperature, step_seed(seed, 1))
+            return {"wave": probs, "z": z} if rep.mode == "audio" else {"probs": probs, "roll": roll, "z": z}
+
+        signature = [tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.float32), tf.TensorSpec([2], tf.int32)]
+        endpoints = [e for e in endpoints if e[0] != "sample"] + [("sample", sample_count, signature)]
+        return endpoints, {**info, "sample_input": "num", "prior": "learned"}
+
     def reconstructions(self, x):
         """(teacher-forced prediction from the posterior mean, free-running greedy decoding of the
         mean), each [n, *example]."""
@@ -190,11 +267,13 @@ class VAE(MusicModel):
             "beta_warmup_steps": self.beta_warmup_steps,
             "free_bits": self.free_bits,
             "seed": self.seed,
+            "prior": None if self.prior is None else keras.saving.serialize_keras_object(self.prior),
         }
 
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        config["encoder"] = keras.saving.deserialize_keras_object(config["encoder"])
-        config["decoder"] = keras.saving.deserialize_keras_object(config["decoder"])
+        for part in ("encoder", "decoder", "prior"):
+            if config.get(part) is not None:
+                config[part] = keras.saving.deserialize_keras_object(config[part])
         return cls(**config)

@@ -1,7 +1,9 @@
-"""Stage two of a two-stage family (vq_vae): fit the prior over the trained model's codes.
+"""Stage two of a two-stage model: fit the prior over the trained model's codes or latents.
 
-The trained VQ-VAE turns every segment into a code sequence; its ``prior`` (a ``CodePrior``) is
-then trained on them with ``fit()`` and the standard callbacks, in ``RUN/prior/``:
+The trained model turns every example into a sequence (``model.encode_all``: the VQ-VAE's code
+indices, or a sequence VAE's posterior means); its ``prior`` (a ``CodePrior`` or a
+``LatentPrior``) is then trained on them with ``fit()`` and the standard callbacks, in
+``RUN/prior/``:
 
   prior/history.csv, prior/checkpoints/best.weights.h5, prior/backup/ (while it runs),
   prior/model.keras (the prior alone; RUN/model.keras and the SavedModel hold both stages)
@@ -42,8 +44,8 @@ def train_prior(model, config, train_x, val_x, paths, strategy, callbacks=(), ve
     prior = model.prior
     with strategy.scope():
         prior.compile(optimizer=keras.optimizers.Adam(m.prior_learning_rate, clipnorm=1.0))
-    log(f"stage two: the code prior ({prior.count_params():,} parameters) on {len(train_codes)} code "
-        f"sequences of {train_codes.shape[1]}")
+    log(f"stage two: the prior ({prior.count_params():,} parameters) on {len(train_codes)} sequences of "
+        f"shape {tuple(train_codes.shape[1:])}")
     fitted = prior.fit(dataset(train_codes, True), validation_data=dataset(val_codes, False), epochs=m.prior_epochs,
               verbose=verbose, shuffle=False, callbacks=[
                   keras.callbacks.BackupAndRestore(backup, double_checkpoint=True),

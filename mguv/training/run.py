@@ -152,7 +152,7 @@ def train(config, data_specs, out, overwrite=False, cache_dir=None, workers=None
 
     # batch_size is the global batch; each of the N replicas gets batch_size / N.
     train_ds = converter.dataset(segments.x[train_idx], _first_batch(len(train_idx), t.batch_size, replicas),
-                                 shuffle=True, seed=t.seed, transpose=t.transpose)
+                                 shuffle=True, seed=t.seed, transpose=t.transpose, crop_seconds=t.crop_seconds)
     val_ds = converter.dataset(segments.x[val_idx], _first_batch(len(val_idx), t.batch_size, replicas))
     log(f"model {config.name}: {model.count_params():,} parameters"
         + (f"; {replicas} replicas ({type(strategy).__name__})" if replicas > 1 else "")

@@ -233,3 +233,50 @@ def test_parallel_decoding_matches_serial_without_tensorflow(tmp_path):
     code = ("import sys, mguv.data.audio_files, mguv.data.audio_render, mguv.data.audio_cache; "
             "sys.exit('tensorflow' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_each_clip_records_its_valid_length_and_the_cache_keeps_it(tmp_path):
+    rep = AudioClip(sample_rate=3000, clip_samples=1000, clips_per_file=3)
+    audio = np.concatenate([np.zeros(1000), 0.5 * np.ones(1400)]).astype(np.float32)  # a silent first clip
+    (clips, lengths), _ = audio_files.cut_clips(audio, rep, with_lengths=True)
+    assert clips.shape == (2, 1000) and lengths.tolist() == [1000, 400]  # the silent one dropped with its length
+    np.testing.assert_array_equal(audio_files.valid_lengths(clips), lengths)
+    folder = tmp_path / "wavs"
+    write_sine(folder / "short.wav", seconds=0.5)   # 1500 samples: one clip of 3000, half padding
+    write_sine(folder / "long.wav", seconds=1.5)    # one full clip
+    first = load([folder], tmp_path)
+    assert first.lengths[0] == 3000 and abs(int(first.lengths[1]) - 1500) <= 1  # long.wav, short.wav
+    assert first.report["padded_clips"] == 1 and "1 zero-padded" in audio_cache.describe(first.report)
+    second = load([folder], tmp_path)
+    assert second.report["sources"][str(folder)]["from_cache"]
+    np.testing.assert_array_equal(second.lengths, first.lengths)
+
+
+def test_training_crops_are_random_windows_inside_each_clips_valid_part():
+    from mguv.data.pipeline import make_audio_dataset
+
+    n, samples, crop = 3, 1000, 200
+    lengths = np.array([1000, 1000, 150])  # the last clip is shorter than a crop
+    x = np.zeros((n, samples), np.float32)
+    for i in range(n):  # sample t of clip i holds (i + 1) * 10000 + t + 1 inside the valid part
+        x[i, :lengths[i]] = (i + 1) * 10000 + np.arange(lengths[i]) + 1
+
+    def epoch(ds):
+        return np.concatenate([b.numpy()[..., 0] for b in ds])
+
+    ds = make_audio_dataset(x, 4, shuffle=True, seed=3, crop=crop, lengths=lengths)
+    one, two = epoch(ds), epoch(ds)
+    assert one.shape == (n * samples // crop, crop)  # an epoch: 5 crops of every clip
+    for c in one:
+        i, start = int(c[0]) // 10000 - 1, int(c[0]) % 10000 - 1
+        valid = min(crop, lengths[i] - start)
+        np.testing.assert_array_equal(c[:valid], x[i, start:start + valid])  # a contiguous window ...
+        assert np.all(c[valid:] == 0) and (lengths[i] < crop or start + crop <= lengths[i])  # ... inside
+    assert np.bincount(one[:, 0].astype(int) // 10000 - 1).tolist() == [5, 5, 5]
+    assert not np.array_equal(one, two)  # new offsets (and order) every epoch
+    np.testing.assert_array_equal(one, epoch(make_audio_dataset(x, 4, shuffle=True, seed=3, crop=crop,
+                                                                lengths=lengths)))  # seeded
+    starts = {int(c[0]) % 10000 for c in np.concatenate([one, two]) if int(c[0]) // 10000 == 1}
+    assert len(starts) > 3  # offsets vary per crop
+    whole = epoch(make_audio_dataset(x, 4))  # validation: whole clips, in order
+    np.testing.assert_array_equal(whole, x)

@@ -29,6 +29,22 @@ PLAIN_TF_DECODE = textwrap.dedent('''
     assert not any(name.split(".")[0] == "mguv" for name in sys.modules), "mguv was imported"
 ''')
 
+PLAIN_TF_SAMPLE = textwrap.dedent('''
+    import json, sys
+    import numpy as np, tensorflow as tf
+    m = tf.saved_model.load(sys.argv[1])
+    rep = json.loads(m.representation().numpy())
+    assert rep["sample_input"] == "num" and rep["prior"] == "learned", rep
+    out = m.sample(tf.constant(2), tf.constant(1.0), tf.constant([1, 2]))
+    wave, z = out["wave"].numpy(), out["z"].numpy()
+    assert wave.shape == (2, rep["clip_samples"], 1) and z.shape == (2, *rep["latent_shape"]), (wave.shape, z.shape)
+    assert np.isfinite(wave).all() and np.abs(wave).max() <= 1.0
+    np.testing.assert_array_equal(wave, m.sample(tf.constant(2), tf.constant(1.0), tf.constant([1, 2]))["wave"])
+    np.testing.assert_allclose(m.decode(z).numpy(), wave, atol=1e-5)  # the sample is z from the prior, decoded
+    assert not np.allclose(z[:, 1:], z[:, :1])  # the latent frames change over time
+    assert not any(name.split(".")[0] == "mguv" for name in sys.modules), "mguv was imported"
+''')
+
 
 def tone_folder(root, n=5, seconds=1.2, sr=22050):
     root.mkdir(parents=True, exist_ok=True)
@@ -108,6 +124,7 @@ def test_evaluate_audio_run(audio_run):
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["val_clips"] >= 1 and np.isfinite(metrics["snr_db"]) and metrics["mr_stft"] > 0
     assert metrics["kl_per_clip_nats"] >= 0 and (run / "plots" / "eval_reconstructions.png").exists()
+    assert 0.0 <= metrics["chroma_agreement"] <= 1.0
 
 
 def test_audio_saved_model_decodes_without_mguv(audio_run, tmp_path):
@@ -120,3 +137,92 @@ def test_audio_saved_model_decodes_without_mguv(audio_run, tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     wave, sr = soundfile.read(out)
     assert sr == 3000 and len(wave) == 3000
+
+
+def test_nearest_upsampling_puts_no_tones_on_silence_where_transposed_convolutions_do():
+    from mguv.evaluate_audio import silence_tone_db
+    from mguv.errors import UsageError
+    from mguv.models.conv_vae import ConvDecoder
+
+    levels = {}
+    for upsample in ("nearest", "linear", "transposed"):
+        config = configs.override(configs.get("conv_vae-tiny"), [f"upsample={upsample}"])
+        keras.utils.set_random_seed(0)
+        model = config.build_model()
+        rng = np.random.default_rng(0)
+        for w in model.weights:  # trained biases: silence no longer maps to an all-zero latent
+            if w.path.endswith("bias"):
+                w.assign(rng.normal(0.0, 0.1, w.shape).astype(np.float32))
+        levels[upsample] = silence_tone_db(model, config.representation, 16)  # hop 4 x 4
+    assert max(levels["nearest"], levels["linear"]) < -120, levels
+    assert levels["transposed"] > levels["nearest"] + 50, levels
+    assert ConvDecoder(3000).upsample == "transposed"  # models saved before the choice load as they were
+    with pytest.raises(UsageError, match="upsample"):
+        configs.override(configs.get("conv_vae-tiny"), ["upsample=cubic"]).build_model()
+
+
+def test_a_model_trained_on_crops_encodes_and_decodes_whole_clips():
+    from mguv.data.converters import converter_for
+
+    config = configs.get("conv_vae-tiny")  # 1-s clips (3000 samples), 0.5-s training crops
+    rep = config.representation
+    model = config.build_model()
+    model.compile(optimizer=config.train.build_optimizer())
+    t = np.arange(rep.clip_samples) / rep.sample_rate
+    x = np.stack([0.5 * np.sin(2 * np.pi * f * t) for f in (220, 330, 440, 550)])[..., None].astype(np.float32)
+    ds = converter_for(rep).dataset(x, 4, shuffle=True, crop_seconds=config.train.crop_seconds)
+    assert tuple(next(iter(ds)).shape) == (4, 1500, 1)
+    history = model.fit(ds, epochs=2, verbose=0, shuffle=False).history
+    assert np.isfinite(history["loss"]).all()
+    mean, _ = model.encode(x)
+    assert tuple(mean.shape) == (4,) + model.latent_shape == (4, 188, 4)
+    wave = np.asarray(model.decoder.generate(mean)[0])
+    assert wave.shape == x.shape and np.isfinite(wave).all()
+    assert np.isfinite(model.evaluate(x, batch_size=4, verbose=0, return_dict=True)["snr_db"])
+
+
+def test_padding_is_masked_out_of_the_loss_and_the_metrics():
+    from mguv.models.audio_losses import masked_mr_stft, masked_snr_db, padding_mask
+
+    model = configs.get("conv_vae-tiny").build_model()
+    rng = np.random.default_rng(0)
+    x = np.zeros((2, 3000, 1), np.float32)
+    x[0, :2000, 0] = 0.5 * np.sin(np.arange(2000) / 3.0)  # a short file: 1000 samples of padding
+    x[1, :, 0] = 0.5 * np.sin(np.arange(3000) / 5.0)
+    y = (x + 0.05 * rng.standard_normal(x.shape)).astype(np.float32)
+    noisy_padding = y.copy()
+    noisy_padding[0, 2000:] = 0.5 * rng.standard_normal((1000, 1))  # e.g. tones where the file ended
+    mask = np.asarray(padding_mask(x))
+    assert mask[0, :2000].all() and not mask[0, 2000:].any() and mask[1].all()
+    a, b = (model.decoder.reconstruction_loss(x, v) for v in (y, noisy_padding))
+    for name in ("recon", "nll", "stft"):
+        np.testing.assert_allclose(np.asarray(a[name]), np.asarray(b[name]), rtol=1e-5, err_msg=name)
+    np.testing.assert_allclose(masked_snr_db(x, y, mask), masked_snr_db(x, noisy_padding, mask), rtol=1e-5)
+    np.testing.assert_allclose(masked_mr_stft(x, y, mask), masked_mr_stft(x, noisy_padding, mask), rtol=1e-5)
+    assert float(snr_db(x, noisy_padding)[0]) < float(snr_db(x, y)[0]) - 3  # unmasked, the padding counts
+
+
+def test_the_learned_prior_is_fitted_and_its_saved_model_samples_without_mguv(audio_run, tmp_path):
+    run, _, summary = audio_run
+    assert np.isfinite(summary["val"]["prior_nll"]) and (run / "prior" / "model.keras").exists()
+    script = tmp_path / "plain_sample.py"
+    script.write_text(PLAIN_TF_SAMPLE)
+    result = subprocess.run([sys.executable, str(script), str(run / "saved_model")], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    model = TrainedModel.from_run(str(run))
+    learned, normal = model.sample(2, seed=3), model.sample(2, seed=3, prior="normal")
+    assert learned.shape == normal.shape == (2, 3000, 1) and not np.allclose(learned, normal)
+
+
+@pytest.mark.parametrize("name, setting, message", [
+    ("lstm_vae-tiny", "crop_seconds=1", "crop_seconds applies to audio"),
+    ("conv_vae-paper", "crop_seconds=3", "takes whole clips"),
+    ("conv_vae-tiny", "crop_seconds=2", "longer than the 1 s clips"),
+    ("conv_vae-tiny", "model.prior=gmm", "choose lstm or none"),
+])
+def test_settings_that_cannot_work_are_one_line_errors(name, setting, message):
+    from mguv.errors import UsageError
+
+    with pytest.raises(UsageError, match=message):
+        configs.override(configs.get(name), [setting]).build_model()

@@ -86,3 +86,18 @@ def test_generate_writes_16_bars_of_4_4(long_run):
     # Sampled notes spread over the piece: none past bar 16, and the pieces reach well past 2 bars.
     assert max(ends) <= 16 * bar_seconds + 1e-6
     assert max(ends) > 8 * bar_seconds, ends
+
+
+def test_interpolate_morphs_between_the_first_16_bars_of_two_tunes(long_run):
+    from mguv.generate import main
+
+    run, _, tmp = long_run
+    out = tmp / "morph"
+    a, b = tmp / "midi" / "t0.mid", tmp / "midi" / "t1.mid"
+    assert main([str(run), "--interpolate", str(a), str(b), "--steps", "4", "--out", str(out)]) == 0
+    files = sorted(out.glob("*.mid"))
+    assert len(files) == 4
+    for path in files:
+        pm = pretty_midi.PrettyMIDI(str(path))
+        assert [(ts.numerator, ts.denominator) for ts in pm.time_signature_changes] == [(4, 4)]
+        assert max((n.end for inst in pm.instruments for n in inst.notes), default=0.0) <= 16 * 2.0 + 1e-6

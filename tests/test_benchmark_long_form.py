@@ -1,0 +1,67 @@
+"""benchmarks/long_form.py: its interpolation statistics, walks, targets and tables (the training
+itself is run by hand), and its command line."""
+
+import importlib.util
+import subprocess
+import sys
+
+import numpy as np
+
+from conftest import REPO
+from mguv import configs
+
+spec = importlib.util.spec_from_file_location("long_form_benchmark", REPO / "benchmarks" / "long_form.py")
+bench = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(bench)
+
+
+def test_walk_stats_count_only_walks_that_rise():
+    distances = np.array([[0.0, 0.1, 0.2, 0.3],     # even, strictly rising
+                          [0.0, 0.0, 0.2, 0.3],     # monotonic with a flat step
+                          [0.0, 0.2, 0.1, 0.3],     # falls back once
+                          [0.1, 0.1, 0.1, 0.1]])    # stays put: a decoder that ignores z
+    stats = bench.walk_stats(distances)
+    assert stats["monotonic_share"] == 0.5 and stats["strictly_rising_share"] == 0.25
+    assert bench.walk_stats(distances[:1])["step_cv_median"] == 0.0
+    assert stats["mean_distance_by_point"] == [0.025, 0.1, 0.15, 0.25]
+
+
+def test_walks_start_at_the_start_tune_in_data_space():
+    config = configs.override(configs.get("lstm_vae-tiny"), [])
+    model = config.build_model()
+    x = (np.random.default_rng(0).random((6,) + config.representation.shape) < 0.1)
+    walks = bench.hamming_walks(model, x, np.random.default_rng(1), pairs=5, points=4)
+    assert walks["latent"].shape == walks["data"].shape == (5, 4)
+    assert (walks["data"][:, 0] == 0).all() and (walks["data"][:, -1] > 0).all()
+    assert ((0 <= walks["latent"]) & (walks["latent"] <= 1)).all()
+
+
+def row(config, free, mono):
+    walk = {"monotonic_share": mono, "strictly_rising_share": 0.0, "step_cv_median": 0.5,
+            "mean_distance_by_point": [0.0, 0.1]}
+    return {"config": config, "family": config.split("-")[0], "data": "nottingham/melody", "params": 10,
+            "train_seconds": 60.0, "epochs": 2, "accuracy_teacher_forced": 0.9, "accuracy_free_running": free,
+            "onset_f1_free_running": 0.5, "kl_nats": 20.0, "elbo_nats_per_step": -1.0,
+            "sample_note_density_rel_err": 0.1, "sample_polyphony_rel_err": 0.1, "sample_pitch_class_l1": 0.1,
+            "interpolation": {"latent": walk, "data_space": walk}}
+
+
+def test_targets_hold_the_hierarchical_row_against_the_flat_one():
+    runs = [row("lstm_vae-16bar", 0.62, 0.5), row("hier_vae-16bar", 0.86, 0.95)]
+    checks = {t["name"]: t["met"] for t in bench.targets(runs)}
+    assert all(checks.values()) and len(checks) == 3
+    runs[1] = row("hier_vae-16bar", 0.70, 0.95)  # 0.08 above flat, below 0.85
+    assert not any(t["met"] for t in bench.targets(runs) if "accuracy" in t["name"])
+    result = {"command": "python benchmarks/long_form.py", "date": "d", "machine": "m", "total_seconds": 60,
+              "runs": runs, "targets": bench.targets(runs),
+              "probes": [{"config": "lstm_vae-16bar", "bars": 16, "steps": 256, "seconds_per_batch": 1.0,
+                          "microseconds_per_step": 60.0, "peak_memory_mb": 1200.0}]}
+    md = bench.markdown(result)
+    assert "| hier_vae-16bar | nottingham/melody |" in md and "**no**" in md and "| 16 | 256 |" in md
+
+
+def test_a_missing_data_folder_is_one_line_and_exit_2(tmp_path):
+    done = subprocess.run([sys.executable, str(REPO / "benchmarks" / "long_form.py"), "--data",
+                           str(tmp_path / "nowhere")], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0 and "no such folder" in done.stderr

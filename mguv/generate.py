@@ -63,6 +63,9 @@ def build_parser():
     p.add_argument("--interpolate", nargs=2, metavar=("A", "B"),
                    help="decode the latent path between the first segments (or clips) of two files")
     p.add_argument("--steps", type=int, default=8, help="points on the interpolation path")
+    p.add_argument("--prior", choices=("learned", "normal"),
+                   help="where prior samples draw z: the run's learned prior over latent frames (the default "
+                        "where it has one, e.g. conv_vae) or N(0, I) (to compare)")
     p.add_argument("--wav", action="store_true",
                    help="symbolic runs: also render each MIDI file to WAV (FluidSynth if installed, "
                         "else sine waves); audio runs always write WAV")
@@ -135,6 +138,9 @@ def main(argv=None):
         raise UsageError("--attribute shifts prior samples; it cannot be combined with --interpolate")
     if args.data and not amounts:
         raise UsageError("--data is only used with --attribute")
+    if args.prior and (amounts or args.interpolate):
+        raise UsageError("--prior chooses where prior samples come from; it cannot be combined with "
+                         "--attribute or --interpolate")
     out = args.out or os.path.join(args.run, "generated")
     check_out_folder(out)
     model = TrainedModel.from_run(args.run, data_specs=args.data, cache_dir=args.cache_dir,
@@ -150,7 +156,7 @@ def main(argv=None):
         rolls = model.interpolate(a, b, args.steps, temperature=args.temperature, seed=args.seed)
         stem, titles = "interp", [f"{k}/{args.steps - 1}" for k in range(args.steps)]
     else:
-        rolls = model.sample(args.num, args.temperature, args.seed)
+        rolls = model.sample(args.num, args.temperature, args.seed, prior=args.prior)
         stem, titles = "sample", [f"sample {i}" for i in range(args.num)]
     paths = model.write(rolls, out, stem, titles, args.wav, tempo=args.tempo)
     kind = "WAV" if model.rep.mode == "audio" else "MIDI"

@@ -215,6 +215,23 @@ def test_the_learned_prior_is_fitted_and_its_saved_model_samples_without_mguv(au
     assert learned.shape == normal.shape == (2, 3000, 1) and not np.allclose(learned, normal)
 
 
+def test_generate_prior_flag_picks_where_samples_come_from(audio_run, tmp_path, capsys):
+    import soundfile
+
+    from mguv.generate import main
+
+    run, _, _ = audio_run
+    waves = {}
+    for prior in ("learned", "normal"):
+        out = tmp_path / prior
+        assert main([str(run), "--num", "2", "--seed", "3", "--prior", prior, "--out", str(out)]) == 0
+        waves[prior] = np.stack([soundfile.read(str(p))[0] for p in sorted(out.glob("*.wav"))])
+    assert waves["learned"].shape == waves["normal"].shape and not np.allclose(waves["learned"], waves["normal"])
+    with pytest.raises(SystemExit) as exit_:
+        main([str(run), "--prior", "normal", "--attribute", "note_density=1"])
+    assert exit_.value.code == 2 and "--prior" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("name, setting, message", [
     ("lstm_vae-tiny", "crop_seconds=1", "crop_seconds applies to audio"),
     ("conv_vae-paper", "crop_seconds=3", "takes whole clips"),

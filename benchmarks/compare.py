@@ -285,7 +285,7 @@ def main(argv=None):
     quiet_tensorflow()
 
     from mguv import configs
-    from mguv.io import write_json
+    from mguv.io import write_json, write_text
     from mguv.plots import piano_rolls
     from mguv.training.callbacks import TimeBudget
     from mguv.training.run import train
@@ -336,8 +336,7 @@ def main(argv=None):
         "winners": winners(models), "note": note(models), "total_seconds": round(time.time() - start, 1),
     }
     write_json(os.path.join(out_dir, "compare.json"), result)
-    with open(os.path.join(out_dir, "compare.md"), "w") as f:
-        f.write(markdown(result))
+    write_text(os.path.join(out_dir, "compare.md"), markdown(result))
     print(markdown(result))
     return 0
 

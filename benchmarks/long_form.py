@@ -37,9 +37,11 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # benchmarks/nottingham.py
 
 from mguv.cli import quiet_tensorflow  # noqa: E402
 from mguv.errors import UsageError, cli_entry  # noqa: E402
+from nottingham import spec  # noqa: E402  (the data spec of a Nottingham folder variant)
 
 DEFAULT_DATA = os.path.join(ROOT, "..", "shared", "data", "nottingham")
 FLAT, HIER = "lstm_vae-16bar", "hier_vae-16bar"
@@ -57,10 +59,6 @@ PROBE_BATCHES = 6
 def tiny(name):
     """--quick: the config's settings shrunk to a smoke test's."""
     return TINY + (["model.conductor_units=16"] if name.startswith("hier_vae") else [])
-
-
-def spec(variant, folder):
-    return f"nottingham={folder}" if variant == "full" else f"nottingham/{variant}={folder}"
 
 
 def _peak_mb():
@@ -142,7 +140,9 @@ def walk_stats(distances):
             "mean_distance_by_point": [round(float(v), 4) for v in distances.mean(axis=0)]}
 
 
-def score_row(name, variant, run, summary, seed):
+def score_row(name, variant, run, summary, seed, figure=None):
+    """The row of a trained run: ``mguv.evaluate``'s scores and the interpolation walks; with
+    ``figure``, also a prior sample drawn there (``sample_figure``), from the same loaded model."""
     import numpy as np
 
     from mguv.data.prepare import prepare_data
@@ -153,6 +153,8 @@ def score_row(name, variant, run, summary, seed):
     model, config, specs, _ = load_run(run)
     data, _, val_idx = prepare_data(config, specs, progress=False)
     walks = hamming_walks(model, data.x[val_idx], np.random.default_rng(seed))
+    if figure:
+        sample_figure(model, config.representation, figure, seed)
     prior = metrics["prior_samples"]
     r = lambda v: round(float(v), 4)  # noqa: E731
     return {
@@ -202,18 +204,16 @@ def plot_positions(rows, path, steps_per_bar):
     plt.close(fig)
 
 
-def sample_figure(run, path, seed=0):
-    """A 16-bar prior sample of the run (greedy decoding of one z ~ N(0, I)) as a piano-roll PNG."""
+def sample_figure(model, rep, path, seed=0):
+    """A 16-bar prior sample of a VAE (greedy decoding of one z ~ N(0, I)) as a piano-roll PNG."""
     import numpy as np
 
     from mguv import plots
-    from mguv.run_dir import load_run
 
-    model, config, _, _ = load_run(run)
     z = np.random.default_rng(seed).standard_normal((1, model.latent_dim)).astype(np.float32)
     _, roll = model.decoder.generate(z)
-    plots.piano_rolls([np.asarray(roll)[0] > 0.5], path, ["16-bar prior sample (greedy)"], rep=config.representation,
-                      cols=1, panel_width=14)
+    plots.piano_rolls([np.asarray(roll)[0] > 0.5], path, ["16-bar prior sample (greedy)"], rep=rep, cols=1,
+                      panel_width=14)
 
 
 def markdown(result):
@@ -300,7 +300,7 @@ def main(argv=None):
     quiet_tensorflow()
 
     from mguv import configs
-    from mguv.io import write_json
+    from mguv.io import write_json, write_text
     from mguv.training.callbacks import TimeBudget
     from mguv.training.run import train
 
@@ -315,9 +315,8 @@ def main(argv=None):
         print(f"== {name} on {variant}: {share * args.minutes:.1f} min of training", file=sys.stderr)
         summary = train(config, [spec(variant, args.data)], run, num_samples=4, verbose=2,
                         callbacks=[TimeBudget(share * args.minutes * 60)])
-        rows.append(score_row(name, variant, run, summary, seed=0))
-        if name == HIER:
-            sample_figure(run, os.path.join(figures, f"{HIER}-sample.png"))
+        figure = os.path.join(figures, f"{HIER}-sample.png") if name == HIER else None
+        rows.append(score_row(name, variant, run, summary, seed=0, figure=figure))
     plot_positions(rows, os.path.join(figures, "accuracy_by_position.png"),
                    int(configs.get(FLAT).representation.steps_per_bar))
     probes = [run_probe(name, bars, tiny(name) if args.quick else []) for name in (FLAT, HIER) for bars in (2, 16)]
@@ -333,8 +332,7 @@ def main(argv=None):
         "total_seconds": round(time.time() - start, 1),
     }
     write_json(os.path.join(args.out, "long_form.json"), result)
-    with open(os.path.join(args.out, "long_form.md"), "w") as f:
-        f.write(markdown(result))
+    write_text(os.path.join(args.out, "long_form.md"), markdown(result))
     print(markdown(result))
     return 0
 

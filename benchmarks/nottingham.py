@@ -337,11 +337,10 @@ def main(argv=None):
         "load_average_1min_per_row": loads,
     }
     os.makedirs(args.out, exist_ok=True)
-    from mguv.io import write_json
+    from mguv.io import write_json, write_text
 
     write_json(os.path.join(args.out, "nottingham.json"), result)
-    with open(os.path.join(args.out, "nottingham.md"), "w") as f:
-        f.write(markdown(result))
+    write_text(os.path.join(args.out, "nottingham.md"), markdown(result))
     print(markdown(result))
     return 0
 

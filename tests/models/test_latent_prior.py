@@ -14,11 +14,17 @@ def _alternating(n, frames=12, dim=2):
     return (c * (-1.0) ** np.arange(frames)[None, :, None]).astype(np.float32)
 
 
-def test_the_prior_trains_a_step_and_its_nll_is_the_gaussian_one():
+def _compiled_prior(units, learning_rate):
+    """A seeded one-layer prior over [12 frames, 2] latents, built and compiled with Adam."""
     keras.utils.set_random_seed(0)
-    prior = LatentPrior(2, units=8, num_layers=1)
+    prior = LatentPrior(2, units=units, num_layers=1)
     prior.build((None, 12, 2))
-    prior.compile(optimizer=keras.optimizers.Adam(1e-2))
+    prior.compile(optimizer=keras.optimizers.Adam(learning_rate))
+    return prior
+
+
+def test_the_prior_trains_a_step_and_its_nll_is_the_gaussian_one():
+    prior = _compiled_prior(8, 1e-2)
     z = _alternating(4)
     mean, logvar = (np.asarray(a) for a in prior(z))
     by_hand = 0.5 * (math.log(2 * math.pi) + logvar + (z - mean) ** 2 / np.exp(logvar))
@@ -31,10 +37,7 @@ def test_the_prior_trains_a_step_and_its_nll_is_the_gaussian_one():
 
 
 def test_samples_follow_the_temporal_structure_it_learned_and_repeat_with_the_seed():
-    keras.utils.set_random_seed(0)
-    prior = LatentPrior(2, units=16, num_layers=1)
-    prior.build((None, 12, 2))
-    prior.compile(optimizer=keras.optimizers.Adam(2e-2))
+    prior = _compiled_prior(16, 2e-2)
     z = _alternating(64)
     start = prior.evaluate(z, verbose=0, return_dict=True)["nll"]
     prior.fit(z, batch_size=16, epochs=40, verbose=0)

@@ -19,17 +19,18 @@ the frame metrics, ``mguv.note_metrics`` for the onset metrics).
 ``evaluate_run`` is the library entry point; ``main`` is a thin CLI over it.
 """
 
+import hashlib
 import os
 import sys
 import time
 
 import numpy as np
 
-from mguv import metrics_eval, note_metrics
+from mguv import metrics_eval, note_metrics, pretrained
 from mguv.cli import ArgumentParser, log, quiet_tensorflow
 from mguv.data.prepare import prepare_data
 from mguv.errors import UsageError, cli_entry
-from mguv.evaluate_summary import format_summary
+from mguv.evaluate_summary import format_comparison, format_summary
 from mguv.io import write_json
 from mguv.likelihood import IW_SAMPLES, exact_likelihoods, segment_likelihoods
 from mguv.run_dir import RunPaths, load_run, recorded_val_segments
@@ -330,6 +331,7 @@ def evaluate_run(run_dir, data_specs=None, batch_size=DEFAULT_BATCH_SIZE, max_se
         if make_plots:
             metrics["plots"] = write_plots(arrays, config.representation, paths.plots, config.train.seed)
     metrics.update({"run": paths.root, "config": config.to_dict(), "data": specs,
+                    "val_sha1": hashlib.sha1(np.ascontiguousarray(x).tobytes()).hexdigest()[:16],
                     "seconds": round(time.time() - start, 1)})
     if write:
         write_json(paths.metrics, metrics)
@@ -348,7 +350,10 @@ def build_parser():
     p = ArgumentParser(prog="python -m mguv.evaluate",
                        description="Score a trained run on its validation split; writes "
                                    "RUN/metrics.json and plots in RUN/plots.")
-    p.add_argument("run", metavar="RUN", help="run folder made by train.py")
+    p.add_argument("run", metavar="RUN", help="run folder made by train.py, or pretrained:NAME (scored, not "
+                                              "written: its card holds its figures)")
+    p.add_argument("--compare", metavar="RUN2",
+                   help="also score RUN2 (a run or pretrained:NAME) on RUN's validation data, and print both")
     p.add_argument("--data", nargs="+", metavar="SPEC",
                    help="data specs to split instead of the run's own (same syntax as train.py)")
     p.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE,
@@ -366,11 +371,17 @@ def build_parser():
 def main(argv=None):
     args = build_parser().parse_args(argv)
     quiet_tensorflow()
-    metrics = evaluate_run(args.run, args.data, batch_size=args.batch_size,
-                           max_segments=args.max_segments, cache_dir=args.cache_dir,
-                           workers=args.workers, progress=sys.stderr.isatty(), iw_samples=args.iw_samples)
+    shared = dict(batch_size=args.batch_size, max_segments=args.max_segments, cache_dir=args.cache_dir,
+                  workers=args.workers, progress=sys.stderr.isatty(), iw_samples=args.iw_samples)
+    own = not pretrained.is_pretrained(args.run)  # a shipped model's folder is never written to
+    metrics = evaluate_run(pretrained.resolve(args.run), args.data, make_plots=own, write=own, **shared)
     print(format_summary(metrics))
-    print(f"  wrote {metrics_path(metrics['run'])} in {metrics['seconds']:.0f}s")
+    if own:
+        print(f"  wrote {metrics_path(metrics['run'])} in {metrics['seconds']:.0f}s")
+    if args.compare:
+        other = evaluate_run(pretrained.resolve(args.compare), metrics["data"], make_plots=False, write=False,
+                             **shared)
+        print(format_comparison({args.run: metrics, args.compare: other}))
     return 0
 
 

@@ -48,3 +48,30 @@ def format_likelihood(lk):
                 f"{lk['whole_pieces']['nll_nats_per_frame']:.3f} over {lk['whole_pieces']['pieces']} whole pieces")
     iw = f", IW bound (K={lk['iw_samples']}) {lk['iw_nats_per_frame']:.3f}" if "iw_nats_per_frame" in lk else ""
     return f"NLL <= ELBO {lk['elbo_nats_per_frame']:.3f} nats/frame{iw}"
+
+
+COMPARED = (("onset F1, free-running", "onset_f1_free_running", "{:.3f}"),
+            ("onset F1, teacher-forced", "onset_f1_teacher_forced", "{:.3f}"),
+            ("frame F1, free-running", "frame_f1_free_running", "{:.3f}"),
+            ("step accuracy, free-running", "step_accuracy_free_running", "{:.3f}"),
+            ("KL nats/segment", "kl_per_segment_nats", "{:.1f}"))
+
+
+def format_comparison(scored):
+    """Side-by-side lines for ``{label: metrics}`` of symbolic VAE runs, and whether they were scored
+    on the same validation segments (``val_sha1``)."""
+    labels = list(scored)
+    width = max(28, *(len(label) + 2 for label in labels))
+    lines = ["", "".join([f"{'':30s}"] + [f"{label:>{width}s}" for label in labels])]
+    for title, key, fmt in COMPARED:
+        if all(key in m for m in scored.values()):
+            lines.append("".join([f"{title:30s}"] + [f"{fmt.format(m[key]):>{width}s}" for m in scored.values()]))
+    prior = [m.get("prior_samples") for m in scored.values()]
+    if all(prior):
+        for title, key in (("prior note density error", "note_density_rel_err"),
+                           ("prior polyphony error", "polyphony_rel_err")):
+            lines.append("".join([f"{title:30s}"] + [f"{p[key]:>{width}.1%}" for p in prior]))
+    same = len({m.get("val_sha1") for m in scored.values()}) == 1
+    lines.append(f"scored on the same {next(iter(scored.values()))['val_segments']} validation segments" if same else
+                 "NOT scored on the same validation segments (other representations or splits): compare with care")
+    return "\n".join(lines)

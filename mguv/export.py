@@ -9,10 +9,12 @@ LSTM-VAE or [352, 16] for the audio VAE's latent sequence):
       audio: float32 [None, samples, 1] waveform in [-1, 1] at the representation's sample rate
   sample(z, temperature: float32 [], seed: int32 [2]) -> {"probs", "roll"} (symbolic only):
       Bernoulli sampling at ``temperature``, float32 [None, steps, pitches]
-  A VAE with a learned prior over its latent frames (conv_vae; "sample_input": "num", "prior":
-  "learned") samples from it instead:
+  A VAE with a learned prior over its latent (conv_vae, or an LSTM-VAE with model.prior=lstm;
+  "sample_input": "num", "prior": "learned") samples from it instead:
       sample(num: int32 [], temperature: float32 [], seed: int32 [2]) -> {"wave": float32
-          [num, samples, 1], "z": float32 [num, *latent]}; decode(z ~ N(0, I)) is the plain prior
+          [num, samples, 1], "z": float32 [num, *latent]} (audio), {"probs", "roll", "z"} (rolls);
+      decode(z ~ N(0, I)) is the plain prior, and symbolic models keep the sampler from z as
+      decode_sample(z, temperature, seed) -> {"probs", "roll"}
   representation() -> string []: the representation as JSON, with "latent_shape" (and
       "latent_dim"), "family" and "sample_input"; also in assets/representation.json
 

@@ -8,6 +8,8 @@ is read from the representation:
     python -m mguv.generate RUN --interpolate a.mid b.mid --steps 8     # or a.wav b.wav
     python -m mguv.generate RUN --attribute note_density=+1.5         # samples moved along a vector
     python -m mguv.generate RUN --tempo 90                            # MIDI (and WAV) at 90 bpm
+    python -m mguv.generate pretrained:bach-2bar --num 8 --wav        # a model shipped with mguv
+    python -m mguv.generate --list-pretrained
 
 ``--attribute NAME=K`` (symbolic runs) adds K times the attribute vector of NAME (the mean latent
 code of the run's training examples in the attribute's top quartile minus that of its bottom
@@ -26,6 +28,7 @@ import sys
 
 import numpy as np
 
+from mguv import pretrained
 from mguv.cli import ArgumentParser, quiet_tensorflow
 from mguv.errors import UsageError, cli_entry
 from mguv.io import unwritable_parent
@@ -41,9 +44,9 @@ def fast_start(path):
     audio decoders (convolutions, which grappler fuses) keep it.
     """
     try:  # The asset export.py writes; read directly, since importing the export module loads Keras.
-        with open(os.path.join(saved_model_dir(path), "assets", "representation.json")) as f:
+        with open(os.path.join(saved_model_dir(pretrained.resolve(path)), "assets", "representation.json")) as f:
             symbolic = json.load(f).get("mode", "symbolic") == "symbolic"
-    except (OSError, ValueError, UsageError):
+    except (OSError, ValueError, TypeError, UsageError):
         return
     if symbolic:
         quiet_tensorflow()
@@ -54,12 +57,15 @@ def fast_start(path):
 
 def build_parser():
     p = ArgumentParser(prog="python -m mguv.generate", description=__doc__.split("\n")[0])
-    p.add_argument("run", help="run directory (or a SavedModel directory)")
+    p.add_argument("run", nargs="?",
+                   help="run directory, SavedModel directory, or pretrained:NAME (a model shipped with mguv)")
+    p.add_argument("--list-pretrained", action="store_true",
+                   help="list the pretrained models shipped with mguv and exit")
     p.add_argument("--num", type=int, default=8, help="number of prior samples")
     p.add_argument("--temperature", type=float, default=1.0,
                    help="sampling temperature; 0 decodes greedily")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", help="output folder (default RUN/generated)")
+    p.add_argument("--out", help="output folder (default RUN/generated; generated/NAME for pretrained:NAME)")
     p.add_argument("--interpolate", nargs=2, metavar=("A", "B"),
                    help="decode the latent path between the first segments (or clips) of two files")
     p.add_argument("--steps", type=int, default=8, help="points on the interpolation path")
@@ -127,6 +133,11 @@ def check_out_folder(out):
 @cli_entry
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    if args.list_pretrained:
+        print("\n".join(pretrained.listing()))
+        return 0
+    if args.run is None:
+        raise UsageError("name a run folder, a SavedModel folder or pretrained:NAME (--list-pretrained lists them)")
     if args.num < 1 or args.steps < 2:
         raise UsageError("--num must be at least 1 and --steps at least 2")
     if not 0 <= args.temperature < float("inf"):
@@ -141,9 +152,9 @@ def main(argv=None):
     if args.prior and (amounts or args.interpolate):
         raise UsageError("--prior chooses where prior samples come from; it cannot be combined with "
                          "--attribute or --interpolate")
-    out = args.out or os.path.join(args.run, "generated")
+    out = args.out or pretrained.default_out(args.run)
     check_out_folder(out)
-    model = TrainedModel.from_run(args.run, data_specs=args.data, cache_dir=args.cache_dir,
+    model = TrainedModel.from_run(pretrained.resolve(args.run), data_specs=args.data, cache_dir=args.cache_dir,
                                   progress=sys.stderr.isatty())
     if args.tempo is not None and model.rep.mode != "symbolic":
         raise UsageError(f"--tempo applies to symbolic runs; {args.run} is an {model.rep.mode} run")

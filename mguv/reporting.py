@@ -91,6 +91,8 @@ def write_run_report(model, rep, val_x, paths, num_samples, seed):
             titles += [f"{names[0]} {i}", names[1], names[2]]
         plot_examples(rep, examples, os.path.join(paths.plots, "reconstructions.png"), titles, cols=3)
 
+    if num_samples < 1:  # train.py --samples 0
+        return
     samples = np.asarray(model.sample(num_samples, 1.0, [seed, 0])[1])
     converter = converter_for(rep)
     for i, example in enumerate(samples):

@@ -7,6 +7,7 @@ vectors need no arguments::
 
     from mguv.trained_model import TrainedModel
     m = TrainedModel.from_run("runs/demo")          # a run directory, or any SavedModel directory
+    m = TrainedModel.from_pretrained("bach-2bar")   # or a model shipped with mguv (mguv.pretrained)
     rolls = m.sample(8, temperature=0.8, seed=1)    # [8, steps, pitches] in {0, 1}
     z = m.encode(rolls)                             # posterior means mu [8, latent]
     path = m.interpolate(rolls[0], rolls[1], 8)     # decoded slerp path [8, steps, pitches]
@@ -84,6 +85,19 @@ class TrainedModel:
         self._vectors = {}
 
     @classmethod
+    def from_pretrained(cls, name, data_specs=None, cache_dir=None, progress=False):
+        """Loads a model shipped with mguv (``mguv.pretrained``; e.g. "bach-2bar", or
+        "pretrained:bach-2bar"); its attribute vectors come from the Bach chorales it was trained on.
+
+        Raises:
+          UsageError: an unknown name (the message lists the names), or one not installed here.
+        """
+        from mguv import pretrained
+
+        name = name[len(pretrained.PREFIX):] if pretrained.is_pretrained(name) else name
+        return cls.from_run(pretrained.path(name), data_specs=data_specs, cache_dir=cache_dir, progress=progress)
+
+    @classmethod
     def from_run(cls, path, data_specs=None, cache_dir=None, progress=False):
         """Loads a run directory (SavedModel + config.json + its data specs) or a bare SavedModel.
 
@@ -152,7 +166,9 @@ class TrainedModel:
             return self.module.decode(z).numpy()
         if temperature <= 0:
             return (self.module.decode(z).numpy() > 0.5).astype(np.float32)
-        out = self.module.sample(z, np.float32(temperature), np.asarray([seed, 0], np.int32))
+        # A model whose sample() draws from its learned prior samples from z with decode_sample().
+        sampler = getattr(self.module, "decode_sample", None) or self.module.sample
+        out = sampler(z, np.float32(temperature), np.asarray([seed, 0], np.int32))
         return out["roll"].numpy()
 
     def prior(self, n, seed=0):
@@ -169,8 +185,8 @@ class TrainedModel:
         waveform; a model with a learned prior over its latent frames (``model_info["prior"]``)
         draws z from it inside the SavedModel instead, its spread scaled by ``temperature``.
         ``prior="normal"`` draws z ~ N(0, I) all the same (to compare). ``shift`` (float
-        [*latent], e.g. ``1.5 * attribute_vector(...)``) is added to every z ~ N(0, I); the same
-        seed gives the same draws with and without it.
+        [*latent], e.g. ``1.5 * attribute_vector(...)``) is added to every z drawn (from N(0, I), or
+        from the learned prior); the same seed gives the same draws with and without it.
         """
         if n < 1:
             raise UsageError(f"sample: n must be at least 1, not {n}")
@@ -183,10 +199,12 @@ class TrainedModel:
         elif prior == "learned" and self.sample_input != "num":
             raise UsageError(f"this {self.family} model has no learned prior; sample with prior='normal'")
         if self.sample_input == "num" and prior != "normal":  # drawn inside the SavedModel
-            if shift is not None:
-                raise UsageError(f"a {self.family} model has no latent space to shift" if self.latent_shape is None
-                                 else "a shift moves draws z ~ N(0, I): sample with prior='normal'")
+            if shift is not None and self.latent_shape is None:
+                raise UsageError(f"a {self.family} model has no latent space to shift")
             out = self.module.sample(np.int32(n), np.float32(temperature), np.asarray([seed, 0], np.int32))
+            if shift is not None:  # the learned prior's draws, moved along the shift
+                z = out["z"].numpy() + np.asarray(shift, np.float32).reshape(self.latent_shape)
+                return self.decode(z, temperature if self.rep.mode == "symbolic" else 0.0, seed)
             return out["wave" if self.rep.mode == "audio" else "roll"].numpy()
         z = self.prior(n, seed)
         if self.rep.mode == "audio":

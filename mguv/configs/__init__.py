@@ -10,7 +10,7 @@ optimizer.
   ``build(representation, train)`` makes the family's Keras model.
 - ``registry``: the family and config tables: ``get``, ``names``, ``register``, ``family_config``,
   ``from_dict``.
-- ``presets``: the shipped configs (``lstm_vae``, ``conv_vae-paper``, ...); ``long_form`` the 16-bar ones.
+- ``presets``: the shipped configs (``lstm_vae``, ``conv_vae-paper``, ...); ``long_form`` the 16-bar ones; ``bach`` those of the shipped models (``mguv.pretrained``).
 - ``overrides``: ``override(config, ["beta=0.5", "model.latent_dim=32"])``, the ``--set`` syntax.
 
 Importing this package does not import Keras or TensorFlow.
@@ -20,7 +20,7 @@ from mguv.configs.families import (AttentionLstmModel, ConvVaeModel, HierVaeMode
                                    NextStepLstmModel, PaperConvVaeModel, VqVaeModel, WganModel)
 from mguv.configs.overrides import override
 from mguv.configs.presets import BACH88
-from mguv.configs import long_form  # noqa: F401  (registers the 16-bar configs)
+from mguv.configs import bach, long_form  # noqa: F401  (register the shipped models' and the 16-bar configs)
 from mguv.configs.registry import (family_class, family_config, family_names, from_dict, get,
                                    model_family, names, register)
 from mguv.configs.schema import SECTIONS, Config, TrainConfig

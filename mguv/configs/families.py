@@ -40,6 +40,20 @@ def _vae(model, train, encoder, decoder, prior=None):
                prior=prior, name=model.family)
 
 
+def _vector_prior(model, train):
+    """The learned prior of a VAE with one latent vector (``model.prior`` "lstm": an autoregressive
+    Gaussian over chunks of ``prior_chunk`` values of z, fitted after training), or None ("none")."""
+    if model.prior not in ("lstm", "none"):
+        raise UsageError(f"model.prior={model.prior!r}: choose lstm or none")
+    if model.prior == "none":
+        return None
+    if model.prior_chunk < 1 or model.latent_dim % model.prior_chunk:
+        raise UsageError(f"model.prior_chunk={model.prior_chunk} must divide model.latent_dim={model.latent_dim}")
+    from mguv.models.latent_prior import LatentPrior
+
+    return LatentPrior(model.prior_chunk, model.prior_units, model.prior_layers, seed=train.seed, name="prior")
+
+
 # The VAE families.
 @model_family
 @dataclasses.dataclass(frozen=True)
@@ -59,6 +73,12 @@ class LstmVaeModel:
       output: the decoder's distribution over the channels of a step: "bernoulli" (independent)
         or "nade" (joint, ``mguv.models.nade``: the notes of a chord are drawn knowing each other).
       nade_units: hidden units of the NADE.
+      prior: "none" samples z ~ N(0, I); "lstm" fits a prior over z after training (stage two,
+        ``mguv.models.latent_prior``: z read as chunks of ``prior_chunk`` values, each Gaussian
+        given the chunks before it), which ``sample`` and the SavedModel draw from. With a small
+        beta, z ~ N(0, I) lands where no training segment's code is, and decodes to stray notes.
+      prior_units, prior_layers, prior_chunk: the prior's LSTMs and the values of z per step.
+      prior_epochs, prior_learning_rate: stage two (Adam, early stopping on validation NLL).
     """
 
     family: str = dataclasses.field(default="lstm_vae", init=False)
@@ -72,6 +92,12 @@ class LstmVaeModel:
     scheduled_sampling: float = 0.0
     output: str = "bernoulli"
     nade_units: int = 128
+    prior: str = "none"
+    prior_units: int = 128
+    prior_layers: int = 1
+    prior_chunk: int = 8
+    prior_epochs: int = 60
+    prior_learning_rate: float = 1e-3
 
     def build(self, representation, train):
         """The unbuilt, uncompiled VAE on piano-rolls [batch, segment_steps, channels], 0/1."""
@@ -82,7 +108,8 @@ class LstmVaeModel:
         return _vae(self, train, BiLstmEncoder(self.encoder_units, self.encoder_layers, self.dropout, name="encoder"),
                     LstmDecoder(rep.segment_steps, rep.channels, self.decoder_units, self.decoder_layers,
                                 self.dropout, self.input_dropout, train.pos_weight, self.scheduled_sampling,
-                                self.output, self.nade_units, pitch_groups=_pitch_groups(rep), name="decoder"))
+                                self.output, self.nade_units, pitch_groups=_pitch_groups(rep), name="decoder"),
+                    _vector_prior(self, train))
 
 
 @model_family
@@ -167,7 +194,7 @@ class HierVaeModel:
     Attributes:
       num_subsequences: U; must divide the segment's steps (8 x 4 steps for 32).
       conductor_units, conductor_layers: the conductor LSTM.
-      (The others as in ``LstmVaeModel``; decoder_* and output are the lower decoder's.)
+      (The others as in ``LstmVaeModel``; decoder_* and output are the lower decoder's, prior_* z's.)
     """
 
     family: str = dataclasses.field(default="hier_vae", init=False)
@@ -183,6 +210,12 @@ class HierVaeModel:
     input_dropout: float = 0.0
     output: str = "bernoulli"
     nade_units: int = 128
+    prior: str = "none"
+    prior_units: int = 128
+    prior_layers: int = 1
+    prior_chunk: int = 8
+    prior_epochs: int = 60
+    prior_learning_rate: float = 1e-3
 
     def build(self, representation, train):
         """The unbuilt, uncompiled VAE on piano-rolls [batch, segment_steps, channels], 0/1;
@@ -200,7 +233,7 @@ class HierVaeModel:
                            pitch_groups=_pitch_groups(representation), name="core")
         return _vae(self, train, BiLstmEncoder(self.encoder_units, self.encoder_layers, self.dropout, name="encoder"),
                     HierarchicalDecoder(core, self.num_subsequences, self.conductor_units, self.conductor_layers,
-                                        name="decoder"))
+                                        name="decoder"), _vector_prior(self, train))
 
 
 # The families that are not VAEs.

@@ -17,14 +17,6 @@ register(Config(
     train=TrainConfig(),
 ))
 register(Config(
-    name="lstm_vae-demo",
-    description="A small LSTM-VAE that trains in minutes on a laptop CPU (used by `make demo`); 2 bars of "
-                "4/4 cut at bar lines, with onsets.",
-    representation=representations.PianoRoll(onsets=True, segment_bars=2),
-    model=LstmVaeModel(latent_dim=32, encoder_units=128, decoder_units=128, decoder_layers=1),
-    train=TrainConfig(epochs=40, batch_size=64, learning_rate=1e-3, beta_warmup_steps=800),
-))
-register(Config(
     name="lstm_vae-paper",
     description="The Nottingham LSTM-VAE paper's recipe as written: biLSTM encoder, autoregressive LSTM "
                 "decoder, KL annealing 0->1, weighted BCE, AdamW 3e-4 / 1e-4, clipping, dropout, "

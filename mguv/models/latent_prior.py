@@ -7,6 +7,11 @@ from it decode to static texture. After the VAE has trained, every training clip
 posterior means, and ``LatentPrior`` learns p(z_t | z_<t) on them with ``fit()``
 (``mguv.training.prior``); sampling draws a sequence frame by frame, which the decoder turns into
 audio whose content changes over time.
+
+A VAE whose latent is one vector (the LSTM-VAEs') has the same problem in one step: with a small
+beta its posterior means fill only part of N(0, I), and draws from the rest decode to notes out of
+key. The same model serves it by reading z [D] as D / latent_dim chunks of latent_dim values, an
+autoregressive Gaussian over the chunks of z (``sample_latents``).
 """
 
 import math
@@ -52,8 +57,14 @@ class LatentPrior(MusicModel):
         return mean, ops.clip(logvar, -14.0, 8.0)
 
     def call(self, z, training=False):
-        """z [batch, frames, dim] -> (mean, logvar) of p(z_t | z_<t), each [batch, frames, dim]."""
+        """z [batch, frames, dim] -> (mean, logvar) of p(z_t | z_<t), each [batch, frames, dim].
+
+        A latent vector z [batch, D] is read as [batch, D / dim, dim]; mean and logvar come back [batch, D].
+        """
         z = ops.convert_to_tensor(z, "float32")
+        if len(z.shape) == 2:
+            mean, logvar = self.call(ops.reshape(z, (-1, z.shape[1] // self.latent_dim, self.latent_dim)), training)
+            return ops.reshape(mean, (-1, z.shape[1])), ops.reshape(logvar, (-1, z.shape[1]))
         previous = ops.concatenate([ops.zeros_like(z[:, :1]), z[:, :-1]], axis=1)
         h = self.embed(previous)
         for rnn in self.rnns:
@@ -98,6 +109,14 @@ class LatentPrior(MusicModel):
         start = tf.zeros(tf.stack([num, self.latent_dim]))
         _, _, _, out = tf.while_loop(lambda t, *_: t < frames, step, (tf.constant(0), start, states, out))
         return tf.transpose(out.stack(), (1, 0, 2))
+
+    def sample_latents(self, num, latent_shape, temperature=1.0, seed=(0, 0)):
+        """``num`` draws of z [num, *latent_shape] (see ``generate``): a latent sequence [frames, dim]
+        frame by frame, a latent vector [D] as D / dim chunks of dim values."""
+        if len(latent_shape) == 2:
+            return self.generate(num, latent_shape[0], temperature, seed)
+        z = self.generate(num, latent_shape[0] // self.latent_dim, temperature, seed)
+        return tf.reshape(z, [-1, latent_shape[0]])
 
     def get_config(self):
         return {**super().get_config(), "latent_dim": self.latent_dim, "units": self.units,

@@ -14,7 +14,7 @@ Part interface:
   decoder.output_metrics() -> new keras metrics with update_state(x, prediction)
   decoder.generate(z, noise, temperature) -> (probs, roll) running free (sampling and export)
 
-An optional third part, ``prior`` (a ``LatentPrior`` over latent sequences), makes the VAE a
+An optional third part, ``prior`` (a ``LatentPrior`` over latent sequences or vectors), makes the VAE a
 two-stage model: after ``fit()`` the prior is fitted on the posterior means of the training data
 (``mguv.training.prior``), and ``sample`` draws z from it instead of N(0, I).
 """
@@ -227,25 +227,28 @@ class VAE(MusicModel):
         if self.prior is None or prior == "normal":
             return super().sample(num, temperature, seed)
         seed = tf.convert_to_tensor(seed, tf.int32)
-        z = self.prior.generate(num, self.latent_shape[0], temperature, step_seed(seed, 0))
+        z = self.prior.sample_latents(num, self.latent_shape, temperature, step_seed(seed, 0))
         return self.decode_sample(z, temperature, step_seed(seed, 1))
 
     def export_endpoints(self, rep):
         """The latent models' endpoints (``MusicModel.export_endpoints``); with a learned prior,
         ``sample(num: int32 [], temperature: float32 [], seed: int32 [2])`` draws from it instead:
-        {"wave": [num, samples, 1], "z": [num, *latent]} for audio, {"probs", "roll", "z"} for rolls."""
+        {"wave": [num, samples, 1], "z": [num, *latent]} for audio, {"probs", "roll", "z"} for rolls;
+        the sampler from z becomes ``decode_sample(z, temperature, seed)``."""
         endpoints, info = super().export_endpoints(rep)
         if self.prior is None:
             return endpoints, info
 
         def sample_count(num, temperature, seed):
             seed = tf.convert_to_tensor(seed, tf.int32)
-            z = self.prior.generate(num, self.latent_shape[0], temperature, step_seed(seed, 0))
+            z = self.prior.sample_latents(num, self.latent_shape, temperature, step_seed(seed, 0))
             probs, roll = self.decode_sample(z, temperature, step_seed(seed, 1))
             return {"wave": probs, "z": z} if rep.mode == "audio" else {"probs": probs, "roll": roll, "z": z}
 
         signature = [tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.float32), tf.TensorSpec([2], tf.int32)]
-        endpoints = [e for e in endpoints if e[0] != "sample"] + [("sample", sample_count, signature)]
+        # The sampler from z stays, as decode_sample (symbolic: {"probs", "roll"} at a temperature).
+        endpoints = [("decode_sample",) + e[1:] if e[0] == "sample" else e for e in endpoints]
+        endpoints.append(("sample", sample_count, signature))
         return endpoints, {**info, "sample_input": "num", "prior": "learned"}
 
     def reconstructions(self, x):

@@ -14,8 +14,8 @@ MODES = ("symbolic", "audio")
 def build_parser():
     p = ArgumentParser(prog="train.py", description="Train a music VAE. Rerun the same command to "
                        "resume an interrupted run.")
-    p.add_argument("--mode", choices=MODES, default="symbolic",
-                   help="symbolic (MIDI piano-rolls) or audio (raw 3 kHz clips)")
+    p.add_argument("--mode", choices=MODES,
+                   help="symbolic (MIDI piano-rolls, the default) or audio (raw 3 kHz clips)")
     p.add_argument("--data", nargs="+", default=[], metavar="SPEC",
                    help="symbolic: folders of MIDI, score files, or named corpora (bach, nottingham, "
                         "nottingham/melody, nottingham=DIR); audio: folders of wav/au/flac/ogg/mp3. "
@@ -34,6 +34,10 @@ def build_parser():
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override any config field, e.g. --set beta=0.5 (beta-VAE), "
                         "--set model.latent_dim=128, --set representation.melody_only=true")
+    p.add_argument("--init", metavar="RUN",
+                   help="fine-tune: start from the weights of a trained run folder or of pretrained:NAME "
+                        "(a model shipped with mguv). Its config is used unless --config names another "
+                        "with the same representation and model")
     p.add_argument("--out", help="run directory (default runs/CONFIG-TIMESTAMP)")
     p.add_argument("--overwrite", action="store_true", help="replace a finished run in --out")
     p.add_argument("--samples", type=int, default=8, help="prior samples written as MIDI or WAV")
@@ -48,6 +52,32 @@ def build_parser():
     return p
 
 
+def _init_run(spec):
+    """(folder, config) of the run or pretrained model ``--init`` names; a bad one is a UsageError."""
+    from mguv import pretrained
+    from mguv.run_dir import RunPaths, read_run_config
+
+    folder = pretrained.resolve(spec)
+    if not os.path.isfile(RunPaths(folder).model):
+        raise UsageError(f"--init {spec}: no model.keras in {folder}; name a finished run folder or "
+                         "pretrained:NAME")
+    return folder, read_run_config(folder)[0]
+
+
+def _check_init(spec, init_config, config):
+    """A UsageError unless ``config`` can start from the weights of ``init_config``: the same
+    representation (the data must mean the same) and the same model family."""
+    old, new = init_config.representation.to_dict(), config.representation.to_dict()
+    changed = [f"{k}: {old.get(k)} -> {new.get(k)}" for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
+    if changed:
+        raise UsageError(f"--init {spec} was trained on another representation than {config.name}'s "
+                         f"({'; '.join(changed[:4])}); fine-tuning needs the same one: drop --config "
+                         "and the representation settings")
+    if config.model.family != init_config.model.family:
+        raise UsageError(f"--init {spec} is a {init_config.model.family} model, but {config.name} is "
+                         f"{config.model.family}; fine-tuning needs the same family")
+
+
 @cli_entry
 def main(argv=None):
     args = build_parser().parse_args(argv)
@@ -59,19 +89,25 @@ def main(argv=None):
         same = [n for n in configs.names() if configs.get(n).model.family == args.model]
         raise UsageError(f"--config {args.config} is a {configs.get(args.config).model.family} config but "
                          f"--model is {args.model}; {args.model} configs: {', '.join(same)}")
+    init_dir, init_config = _init_run(args.init) if args.init else (None, None)
+    mode = args.mode or (init_config.mode if init_config else "symbolic")
     default = configs.family_config(args.model) if args.model else (
-        "conv_vae" if args.mode == "audio" else "lstm_vae")
-    config = configs.get(args.config or default)
-    if config.mode != args.mode:
+        "conv_vae" if mode == "audio" else "lstm_vae")
+    config = init_config if init_config and not (args.config or args.model) else configs.get(args.config or default)
+    if config.mode != mode:
         what = f"--config {config.name}" if args.config or not args.model else f"--model {args.model}"
-        raise UsageError(f"{what} is a {config.mode} config but --mode is {args.mode}; "
-                         f"{args.mode} configs: {', '.join(configs.names(args.mode))}")
+        if init_config and config is init_config:
+            what = f"--init {args.init}"
+        raise UsageError(f"{what} is a {config.mode} config but --mode is {mode}; "
+                         f"{mode} configs: {', '.join(configs.names(mode))}")
     sets = list(args.set)
     for flag, key in (("epochs", "train.epochs"), ("batch_size", "train.batch_size"),
                       ("seed", "train.seed"), ("split", "train.split")):
         if getattr(args, flag) is not None:
             sets.append(f"{key}={getattr(args, flag)}")
     config = configs.override(config, sets)
+    if init_config:
+        _check_init(args.init, init_config, config)
     out = args.out or os.path.join("runs", f"{config.name}-{time.strftime('%Y%m%d-%H%M%S')}")
     if args.cpu_replicas < 0:
         raise UsageError("--cpu-replicas must be positive")
@@ -81,7 +117,7 @@ def main(argv=None):
 
     strategy = make_strategy(args.strategy, args.cpu_replicas)
     train(config, args.data, out, overwrite=args.overwrite, cache_dir=args.cache_dir,
-          workers=args.workers, num_samples=args.samples, genre=args.genre, strategy=strategy)
+          workers=args.workers, num_samples=args.samples, genre=args.genre, strategy=strategy, init=init_dir)
     return 0
 
 

@@ -86,6 +86,24 @@ def _diverged(model, paths, epochs):
                     f"exported; {advice}")
 
 
+def _load_init(model, init):
+    """Loads the weights of the run folder ``init`` into ``model``; a model of other shapes is a
+    ``UsageError``."""
+    from mguv.run_dir import RunPaths
+    from mguv.errors import first_line
+
+    import warnings
+
+    try:
+        with warnings.catch_warnings():  # a shipped model has no optimizer state; a fresh one starts here
+            warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
+            model.load_weights(RunPaths(init).model)
+    except Exception as err:  # Keras raises ValueError, KeyError, ... for weights of other shapes
+        raise UsageError(f"--init {init}: its weights do not fit this model (change no model sizes when "
+                         f"fine-tuning): {first_line(err)[:200]}") from None
+    log(f"starting from the weights of {init}")
+
+
 def _first_batch(n, batch_size, replicas):
     """The batch size to use for ``n`` examples: ``batch_size``, unless the data is smaller and
     several replicas would get a first batch of unequal parts (Keras builds distributed models from
@@ -96,7 +114,7 @@ def _first_batch(n, batch_size, replicas):
 
 
 def train(config, data_specs, out, overwrite=False, cache_dir=None, workers=None, num_samples=8,
-          verbose=None, progress=True, callbacks=(), genre=None, strategy=None, prior_callbacks=None):
+          verbose=None, progress=True, callbacks=(), genre=None, strategy=None, prior_callbacks=None, init=None):
     """Trains ``config`` on ``data_specs`` into ``out``; rerunning an interrupted run resumes it.
 
     ``data_specs`` may be empty for the mode's built-in corpus (Bach chorales; rendered to audio in
@@ -107,6 +125,9 @@ def train(config, data_specs, out, overwrite=False, cache_dir=None, workers=None
       callbacks: extra Keras callbacks (e.g. from a notebook), run after the standard ones.
       prior_callbacks: extra callbacks of stage two of a two-stage family (vq_vae's code prior);
         None = ``callbacks`` again.
+      init: a finished run folder (or a shipped model's, ``mguv.pretrained.path``) whose
+        model.keras weights the model starts from (fine-tuning); the model must have the same
+        shapes. A resumed run continues from its own last epoch instead.
       strategy: a ``tf.distribute.Strategy`` (see ``mguv.training.distribute``); None = default.
         Under several workers only the chief writes ``out``; the others keep their checkpoints
         in a temporary folder of their own.
@@ -135,6 +156,8 @@ def train(config, data_specs, out, overwrite=False, cache_dir=None, workers=None
     with strategy.scope():  # first, so a bad model setting fails before the data is loaded
         model = config.build_model()
         model.compile(optimizer=config.train.build_optimizer(), jit_compile=t.jit_compile)
+        if init:
+            _load_init(model, init)
     converter = converter_for(rep)
     segments, train_idx, val_idx = prepare_data(config, data_specs, cache_dir, workers, progress, genre)
     log(converter.describe(segments.report))
@@ -207,7 +230,7 @@ def train(config, data_specs, out, overwrite=False, cache_dir=None, workers=None
     summary = {"chief": True, "replicas": replicas, "segments": len(segments), "train_segments": int(len(train_idx)),
                "val_segments": int(len(val_idx)), "train_seconds": round(train_seconds, 1),
                "epochs_run": len(history.history.get("loss", [])),
-               "params": int(model.count_params()), "val": {k: float(v) for k, v in val.items()}}
+               "params": int(model.count_params()), "init": init, "val": {k: float(v) for k, v in val.items()}}
     write_json(paths.summary, summary)
     shown = "".join(f", {k} {val[k]:.3f}" for k in ("f1", "snr_db", "mr_stft", "perplexity", "prior_nll")
                     if k in val)

@@ -49,3 +49,22 @@ def test_samples_follow_the_temporal_structure_it_learned_and_repeat_with_the_se
     assert flips.mean() > 0.9, flips.mean()
     np.testing.assert_array_equal(drawn, np.asarray(prior.generate(3, 16, 0.3, [1, 2])))
     assert not np.array_equal(drawn, np.asarray(prior.generate(3, 16, 0.3, [1, 3])))
+
+
+def test_a_latent_vector_is_modelled_as_chunks_each_given_the_ones_before():
+    """z [n, 8] read as 4 chunks of 2 (an LSTM-VAE's z): each chunk is minus the one before, which
+    the learned prior reproduces in its draws, returned as vectors [n, 8]."""
+    keras.utils.set_random_seed(0)
+    prior = LatentPrior(2, units=16, num_layers=1)
+    prior.build((None, 8))
+    prior.compile(optimizer=keras.optimizers.Adam(2e-2))
+    z = _alternating(64, frames=4).reshape(64, 8)
+    mean, logvar = (np.asarray(a) for a in prior(z))
+    assert mean.shape == logvar.shape == (64, 8)
+    chunked = prior(z.reshape(64, 4, 2))
+    np.testing.assert_allclose(mean, np.asarray(chunked[0]).reshape(64, 8), rtol=1e-5, atol=1e-6)
+    prior.fit(z, batch_size=16, epochs=40, verbose=0)
+    drawn = np.asarray(prior.sample_latents(5, (8,), 0.3, [0, 1]))
+    assert drawn.shape == (5, 8) and np.isfinite(drawn).all()
+    chunks = drawn.reshape(5, 4, 2)
+    assert (np.sign(chunks[:, 1:]) != np.sign(chunks[:, :-1])).mean() > 0.9

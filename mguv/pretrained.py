@@ -1,0 +1,159 @@
+"""Models that ship inside the package, named ``pretrained:NAME`` wherever a run folder is accepted.
+
+Each is a run folder as ``mguv.run_dir`` lays it out, slimmed for shipping (no optimizer state,
+checkpoints, logs or plots), in ``mguv/pretrained_models/NAME/``:
+
+  saved_model/         the SavedModel (``mguv.generate``, ``TrainedModel``, plain TensorFlow)
+  model.keras          the weights and their model, without optimizer state (fine-tuning, evaluation)
+  config.json, representation.json, data.json   what it was trained on, as in any run
+  summary.json         what training measured; metrics.json: what ``mguv.evaluate`` measured
+  card.md              the model card: data, time, figures, what it is good and bad at
+
+Use::
+
+    python -m mguv.generate pretrained:bach-2bar --num 8 --wav
+    python -m mguv.generate --list-pretrained
+    python train.py --init pretrained:bach-2bar --data MY_MIDI/       # fine-tune
+    TrainedModel.from_pretrained("bach-2bar").sample(8)
+
+Every model here is trained on the Bach chorales of music21 (public-domain music in BSD-licensed
+files) by one command, ``python benchmarks/pretrain.py NAME``, whose figures are in
+``docs/results/pretrained.md``. Nothing trained on the GPL-licensed Nottingham files ships.
+"""
+
+import dataclasses
+import json
+import os
+
+from mguv.errors import UsageError
+
+PREFIX = "pretrained:"
+# What a shipped model keeps of its run folder besides saved_model/ and model.keras.
+KEPT = ("config.json", "representation.json", "data.json", "summary.json", "metrics.json", "history.csv")
+PACKAGE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pretrained_models")
+CARD = "card.md"
+
+
+@dataclasses.dataclass(frozen=True)
+class Pretrained:
+    """One shipped model: how ``benchmarks/pretrain.py`` makes it, and what it is.
+
+    Attributes:
+      name: the name after ``pretrained:``.
+      config: the named config it trains (``mguv.configs``); its data is the Bach chorales.
+      minutes: the training budget in wall-clock minutes on a 2-core CPU (the last epoch finishes).
+      summary: one line for ``--list-pretrained``.
+      notes: what it is good and bad at, from listening to it and reading its figures (its card).
+    """
+
+    name: str
+    config: str
+    minutes: float
+    summary: str
+    notes: str = ""
+
+    @property
+    def path(self):
+        return os.path.join(PACKAGE_DIR, self.name)
+
+
+REGISTRY = {p.name: p for p in (
+    Pretrained("bach-2bar", "lstm_vae-bach-2bar", 40.0,
+               "Bach chorales, 2 bars of 4/4 (4 s at 120 bpm), four voices with onsets; LSTM-VAE, 128-d z"),
+    Pretrained("bach-16bar", "hier_vae-bach-16bar", 30.0,
+               "Bach chorales, 16 bars of 4/4 in eighth notes; hierarchical VAE (one conductor step per bar)"),
+)}
+
+
+def names():
+    """Every registered name, sorted."""
+    return sorted(REGISTRY)
+
+
+def get(name):
+    """The ``Pretrained`` of ``name``; an unknown name is a ``UsageError`` listing the names."""
+    if name not in REGISTRY:
+        raise UsageError(f"no pretrained model {name!r}; the pretrained models are: {', '.join(names())}")
+    return REGISTRY[name]
+
+
+def is_pretrained(spec):
+    """True when ``spec`` is a ``pretrained:NAME`` spec."""
+    return isinstance(spec, str) and spec.startswith(PREFIX)
+
+
+def path(name):
+    """The folder of the shipped model ``name``.
+
+    Raises:
+      UsageError: the name is unknown, or this install lacks its files (a source checkout where
+        ``python benchmarks/pretrain.py NAME`` has not run).
+    """
+    entry = get(name)
+    if not os.path.isfile(os.path.join(entry.path, "saved_model", "saved_model.pb")):
+        raise UsageError(f"pretrained model {name} is not installed here (no {entry.path}/saved_model); "
+                         f"make it with: python benchmarks/pretrain.py {name}")
+    return entry.path
+
+
+def resolve(spec):
+    """``pretrained:NAME`` -> the model's folder; anything else (a run folder) is returned as is."""
+    return path(spec[len(PREFIX):]) if is_pretrained(spec) else spec
+
+
+def default_out(spec):
+    """Where ``mguv.generate`` writes by default: RUN/generated for a run, and generated/NAME in the
+    working folder for a shipped model (never inside the installed package)."""
+    if is_pretrained(spec):
+        return os.path.join("generated", spec[len(PREFIX):])
+    return os.path.join(spec, "generated")
+
+
+def card(name):
+    """The model card of ``name`` (Markdown)."""
+    with open(os.path.join(path(name), CARD)) as f:
+        return f.read()
+
+
+def listing():
+    """Lines for ``--list-pretrained``: name, whether it is installed, its summary and its figures."""
+    lines = []
+    for name in names():
+        entry = REGISTRY[name]
+        try:
+            folder = path(name)
+        except UsageError:
+            lines.append(f"{name:12s} (not installed) {entry.summary}")
+            continue
+        lines.append(f"{name:12s} {entry.summary}")
+        try:
+            with open(os.path.join(folder, "metrics.json")) as f:
+                m = json.load(f)
+            lines.append(f"{'':12s} validation: free-running onset F1 {m['onset_f1_free_running']:.3f}, "
+                         f"step accuracy {m['step_accuracy_free_running']:.3f}; card: {folder}/{CARD}")
+        except (OSError, ValueError, KeyError):
+            pass
+    return lines
+
+
+def install(run, dest):
+    """Installs the finished run folder ``run`` as a shipped model at ``dest`` (atomically): its
+    SavedModel, the files in ``KEPT``, and model.keras rebuilt from the run's weights without
+    optimizer state (a third of the size; fine-tuning starts a fresh optimizer anyway)."""
+    import shutil
+
+    from mguv.io import atomic_path
+    from mguv.run_dir import RunPaths, read_run_config, saved_model_dir
+
+    paths = RunPaths(os.fspath(run))
+    saved = saved_model_dir(paths.root)
+    config = read_run_config(paths.root)[0]
+    with atomic_path(os.fspath(dest)) as tmp:
+        os.makedirs(tmp)
+        shutil.copytree(saved, os.path.join(tmp, "saved_model"))
+        for name in KEPT:
+            if os.path.exists(os.path.join(paths.root, name)):
+                shutil.copy(os.path.join(paths.root, name), tmp)
+        model = config.build_model()
+        model.load_weights(paths.model)
+        model.save(os.path.join(tmp, "model.keras"))

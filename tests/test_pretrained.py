@@ -1,0 +1,162 @@
+"""``mguv.pretrained``: shipped models by name in generate, TrainedModel and train.py --init.
+
+The mechanics run on a tiny model installed into a temporary registry; the models that really ship
+are tested in test_pretrained_shipped.py.
+"""
+
+import os
+import zipfile
+
+import numpy as np
+import pretty_midi
+import pytest
+
+from mguv import configs, pretrained
+
+TINY = ["model.latent_dim=4", "model.encoder_units=8", "model.decoder_units=8", "model.prior_chunk=2", "epochs=1", "batch_size=8", "model.prior_epochs=2",
+        "val_fraction=0.34"]
+
+
+@pytest.fixture(scope="module")
+def tiny_models(tmp_path_factory):
+    """A registry folder holding one tiny model ("tiny", the 2-bar chorale representation), trained on
+    small MIDI files made here; returns (registry folder, its MIDI folder, cache)."""
+    from conftest import write_tune
+    from mguv.training.run import train
+
+    tmp = tmp_path_factory.mktemp("pretrained")
+    folder = tmp / "midi"
+    folder.mkdir()
+    for i, pitches in enumerate([(48, 55, 60, 64), (50, 57, 62, 65), (45, 52, 57, 60)]):
+        write_tune(folder / f"t{i}.mid", pitches=pitches, bars=6, chord=[40, 47])
+    config = configs.override(configs.get("lstm_vae-bach-2bar"), TINY)
+    run = tmp / "run"
+    train(config, [str(folder)], str(run), cache_dir=str(tmp / "cache"), workers=1, num_samples=0, verbose=0,
+          progress=False)
+    pretrained.install(run, tmp / "models" / "tiny")
+    return tmp / "models", folder, tmp / "cache"
+
+
+@pytest.fixture
+def registry(tiny_models, monkeypatch):
+    """The tiny model as pretrained:tiny (the shipped ones hidden)."""
+    models, folder, cache = tiny_models
+    monkeypatch.setattr(pretrained, "PACKAGE_DIR", str(models))
+    monkeypatch.setattr(pretrained, "REGISTRY", {"tiny": pretrained.Pretrained(
+        "tiny", "lstm_vae-bach-2bar", 0.1, "a tiny test model")})
+    return folder, cache
+
+
+def test_install_slims_a_run_to_what_generation_and_fine_tuning_need(tiny_models):
+    models, _, _ = tiny_models
+    names = set(os.listdir(models / "tiny"))
+    assert {"saved_model", "model.keras", "config.json", "representation.json", "summary.json"} <= names
+    assert not names & {"checkpoints", "logs", "plots", "samples", "backup"}
+    with zipfile.ZipFile(models / "tiny" / "model.keras") as archive:  # no optimizer state shipped
+        assert not any("optimizer" in n for n in archive.namelist())
+
+
+def test_an_unknown_name_is_one_line_that_lists_the_names(registry, capsys):
+    from mguv.generate import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["pretrained:nope", "--num", "1"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "nope" in err and "tiny" in err
+    with pytest.raises(pretrained.UsageError, match="tiny"):
+        pretrained.path("bach-9bar")
+
+
+def test_list_pretrained_names_each_model(registry, capsys):
+    from mguv.generate import main
+
+    assert main(["--list-pretrained"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("tiny") and "a tiny test model" in out
+
+
+def test_generate_from_a_pretrained_name_writes_midi_in_the_working_folder(registry, tmp_path, monkeypatch):
+    from mguv.generate import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["pretrained:tiny", "--num", "2", "--temperature", "0.8"]) == 0
+    written = sorted((tmp_path / "generated" / "tiny").glob("*.mid"))
+    assert len(written) == 2
+    rep = configs.get("lstm_vae-bach-2bar").representation
+    pm = pretty_midi.PrettyMIDI(str(written[0]))
+    assert pm.time_signature_changes[0].numerator == 4
+    assert 0 < pm.get_end_time() <= 2 * 4 * 60 / rep.tempo + 1e-6  # two bars of 4/4 at the run's tempo
+
+
+def test_a_shipped_model_with_a_learned_prior_moves_its_draws_along_an_attribute(registry, tmp_path, capsys):
+    from mguv.generate import main
+
+    assert main(["pretrained:tiny", "--num", "2", "--attribute", "mean_pitch=+2", "--out", str(tmp_path)]) == 0
+    assert len(list(tmp_path.glob("*.mid"))) == 2
+    assert "mean_pitch +2: vector from" in capsys.readouterr().out
+
+
+def test_trained_model_from_pretrained_samples_the_representation(registry):
+    from mguv.trained_model import TrainedModel
+
+    m = TrainedModel.from_pretrained("pretrained:tiny")
+    rolls = m.sample(3, temperature=1.0, seed=1)
+    assert rolls.shape == (3, *m.rep.shape)
+    assert m.config.name == "lstm_vae-bach-2bar"
+
+
+def test_init_starts_from_the_pretrained_weights(registry, tmp_path):
+    import keras
+
+    from mguv.run_dir import RunPaths
+    from mguv.training.run import _load_init
+
+    folder = pretrained.path("tiny")
+    config = configs.override(configs.get("lstm_vae-bach-2bar"), TINY)
+    model = config.build_model()
+    shipped = keras.saving.load_model(RunPaths(folder).model)
+    assert not all(np.allclose(a, b) for a, b in zip(model.get_weights(), shipped.get_weights()))
+    _load_init(model, folder)
+    assert all(np.allclose(a, b) for a, b in zip(model.get_weights(), shipped.get_weights()))
+
+
+def test_train_init_pretrained_fine_tunes_for_an_epoch(registry, tmp_path):
+    import json
+
+    from mguv.training.cli import main
+
+    folder, cache = registry
+    out = tmp_path / "tuned"
+    main(["--init", "pretrained:tiny", "--data", str(folder), "--epochs", "1", "--out", str(out), "--samples", "0",
+          "--cache-dir", str(cache), "--workers", "1"])
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["epochs_run"] == 1 and summary["init"] == pretrained.path("tiny")
+    saved = json.loads((out / "config.json").read_text())["config"]
+    assert saved["name"] == "lstm_vae-bach-2bar" and saved["model"]["latent_dim"] == 4  # the model's own config
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--config", "lstm_vae-tiny"], "another representation"),
+    (["--set", "model.latent_dim=16"], "do not fit"),
+    (["--model", "hier_vae", "--config", "hier_vae-bach-16bar"], "another representation"),
+])
+def test_init_with_another_representation_or_shape_is_one_line(registry, tmp_path, capsys, argv, message):
+    from mguv.training.cli import main
+
+    folder, cache = registry
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--init", "pretrained:tiny", "--data", str(folder), "--epochs", "1", "--out", str(tmp_path / "x"),
+              "--cache-dir", str(cache), "--workers", "1", *argv])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0]
+
+
+def test_init_of_a_folder_without_a_model_is_one_line(tmp_path, capsys):
+    from mguv.training.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--init", str(tmp_path), "--out", str(tmp_path / "x")])
+    assert exit_info.value.code == 2
+    assert "no model.keras" in capsys.readouterr().err

@@ -85,7 +85,8 @@ def entry(name, config, summary, metrics, seconds, size_mb, minutes, command):
             "onset_f1_free_running", "onset_precision_free_running", "onset_recall_free_running",
             "onset_f1_teacher_forced", "frame_f1_free_running", "step_accuracy_teacher_forced",
             "step_accuracy_free_running", "kl_per_segment_nats", "nll_per_segment_nats") if k in metrics},
-        "prior": {"num": prior["num"], "data": data, "samples": samples,
+        "prior": {"num": prior["num"], "source": "learned" if getattr(config.model, "prior", "none") != "none" else "normal",
+                  "data": data, "samples": samples,
                   "note_density_rel_err": prior["note_density_rel_err"],
                   "polyphony_rel_err": prior["polyphony_rel_err"], "scale_consistency_gap": scale_gap},
         "generate_seconds": seconds,
@@ -113,7 +114,7 @@ def card(e, spec):
   chorale was trained on.
 - **Training:** `{e['command']}`, {e['train_seconds'] / 60:.1f} min ({e['epochs']} epochs) on a
   2-core CPU, config `{e['config']}` ({e['params']:,} parameters), {e['date']}.
-- **Size:** {e['size_mb']} MB on disk.
+- **Size:** {e['size_mb']} MB on disk{f" (installed again by `{e['installed_by']}`)" if e.get('installed_by') else ''}.
 
 ## Measured on the validation chorales (`mguv.evaluate`)
 
@@ -124,7 +125,7 @@ def card(e, spec):
 | step accuracy, teacher-forced / free-running | {s['step_accuracy_teacher_forced']:.3f} / {s['step_accuracy_free_running']:.3f} |
 | KL (nats) | {s['kl_per_segment_nats']:.1f} |
 
-{p['num']} prior samples (z ~ N(0, I), temperature 1) against the validation data:
+{p['num']} prior samples ({"z drawn from the model's learned prior over z" if p.get('source') == 'learned' else 'z ~ N(0, I)'}, temperature 1) against the validation data:
 
 | | data | samples | gap |
 |---|---:|---:|---:|
@@ -152,7 +153,8 @@ def markdown(results):
         e = results["models"][name]
         s, p = e["scores"], e["prior"]
         lines += [f"## pretrained:{name}", "", f"`{e['command']}` ({e['date']}, {e['train_seconds'] / 60:.1f} min, "
-                  f"{e['epochs']} epochs, {e['params']:,} parameters, {e['size_mb']} MB)", "",
+                  f"{e['epochs']} epochs, {e['params']:,} parameters, {e['size_mb']} MB"
+                  + (f"; installed again by `{e['installed_by']}`" if e.get("installed_by") else "") + ")", "",
                   "| onset F1 free / TF | step acc. free / TF | KL | prior density / polyphony err | "
                   "in-scale gap | generate 8 (s) |", "|---:|---:|---:|---:|---:|---:|",
                   f"| {s['onset_f1_free_running']:.3f} / {s['onset_f1_teacher_forced']:.3f} | "
@@ -174,6 +176,9 @@ def main(argv=None):
     p.add_argument("--runs", default="runs/pretrain", help="where the full run folder goes")
     p.add_argument("--install", default=pretrained.PACKAGE_DIR, help="where the slimmed model goes")
     p.add_argument("--out", default=os.path.join(ROOT, "docs", "results"), help="where the results go")
+    p.add_argument("--install-only", action="store_true",
+                   help="install the finished run in --runs again (and time generation from it) with its "
+                        "recorded training and evaluation; the results keep the training command")
     p.add_argument("--card-only", action="store_true",
                    help="rewrite the installed model's card.md from docs/results/pretrained.json and the "
                         "registry's notes, without training")
@@ -200,10 +205,19 @@ def main(argv=None):
     config = configs.get(spec.config)
     config = configs.override(config, _sets(config, args.quick))
     run = os.path.join(args.runs, args.name)
-    shutil.rmtree(run, ignore_errors=True)
-    print(f"== {args.name}: {config.name}, {minutes:g} min of training", file=sys.stderr)
-    summary = train(config, [], run, num_samples=8, verbose=2, callbacks=[TimeBudget(minutes * 60)])
-    metrics = evaluate_run(run, iw_samples=0, progress=sys.stderr.isatty())
+    command = f"python benchmarks/pretrain.py {args.name}" + (f" --minutes {minutes:g}" if args.minutes else "")
+    if args.install_only:
+        with open(os.path.join(run, "summary.json")) as f:
+            summary = json.load(f)
+        with open(os.path.join(run, "metrics.json")) as f:
+            metrics = json.load(f)
+        with open(results_path) as f:
+            command = json.load(f)["models"][args.name]["command"]
+    else:
+        shutil.rmtree(run, ignore_errors=True)
+        print(f"== {args.name}: {config.name}, {minutes:g} min of training", file=sys.stderr)
+        summary = train(config, [], run, num_samples=8, verbose=2, callbacks=[TimeBudget(minutes * 60)])
+        metrics = evaluate_run(run, iw_samples=0, progress=sys.stderr.isatty())
     dest = os.path.join(args.install, args.name)
     pretrained.install(run, dest)
     figures = os.path.join(args.out, "pretrained")
@@ -212,8 +226,9 @@ def main(argv=None):
         seconds = time_generate(dest, tmp)
         if not args.quick:
             shutil.copy(os.path.join(tmp, "sample.png"), os.path.join(figures, f"{args.name}-samples.png"))
-    command = f"python benchmarks/pretrain.py {args.name}" + (f" --minutes {minutes:g}" if args.minutes else "")
     e = entry(args.name, config, summary, metrics, seconds, folder_mb(dest), minutes, command)
+    if args.install_only:
+        e["installed_by"] = f"python benchmarks/pretrain.py {args.name} --install-only ({time.strftime('%Y-%m-%d')})"
     write_text(os.path.join(dest, pretrained.CARD), card(e, spec))
     results = {"models": {}}
     if os.path.exists(results_path) and not args.quick:

@@ -52,6 +52,12 @@ def export_saved_model(model, rep, path):
     rep_json = json.dumps({**rep.to_dict(), "family": model.name, **info})
     archive = keras.export.ExportArchive()
     archive.track(model)
+    # The archive lists the model's Keras variables and, apart, the TensorFlow variables its
+    # endpoints capture: the same values saved twice. Listing the TensorFlow variables under both
+    # halves the SavedModel, and ``module.variables`` still follows ``model.variables``.
+    tracked = archive._tf_trackable
+    for name in ("variables", "trainable_variables", "non_trainable_variables"):
+        setattr(tracked, name, [getattr(v, "value", v) for v in getattr(tracked, name)])
     for name, fn, signature in endpoints:
         archive.add_endpoint(name, fn, input_signature=signature)
     archive.add_endpoint("representation", tf.function(lambda: tf.constant(rep_json), input_signature=[]))
@@ -60,3 +66,19 @@ def export_saved_model(model, rep, path):
         os.makedirs(os.path.join(tmp, "assets"), exist_ok=True)
         with open(os.path.join(tmp, "assets", REPRESENTATION_ASSET), "w") as f:
             f.write(rep_json)
+
+
+def restore_weights(model, path):
+    """Loads the weights of the SavedModel at ``path`` into ``model`` (built from the same config):
+    the archive keeps ``model.variables`` in order (``ExportArchive.track``), so a shipped model
+    needs no second copy of its weights in a .keras file. Raises ``ValueError`` when the variables
+    do not match in number and shapes."""
+    module = tf.saved_model.load(path)
+    saved = list(getattr(module, "variables", []))
+    mismatched = len(saved) != len(model.variables) or any(
+        tuple(a.shape) != tuple(b.shape) for a, b in zip(model.variables, saved))
+    if mismatched:
+        raise ValueError(f"the SavedModel at {path} holds {len(saved)} variables that do not match the model's "
+                         f"{len(model.variables)} (another config?)")
+    for variable, value in zip(model.variables, saved):
+        variable.assign(value)

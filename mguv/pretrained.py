@@ -1,10 +1,10 @@
 """Models that ship inside the package, named ``pretrained:NAME`` wherever a run folder is accepted.
 
-Each is a run folder as ``mguv.run_dir`` lays it out, slimmed for shipping (no optimizer state,
-checkpoints, logs or plots), in ``mguv/pretrained_models/NAME/``:
+Each is a run folder as ``mguv.run_dir`` lays it out, slimmed for shipping (no model.keras, optimizer
+state, checkpoints, logs or plots), in ``mguv/pretrained_models/NAME/``:
 
-  saved_model/         the SavedModel (``mguv.generate``, ``TrainedModel``, plain TensorFlow)
-  model.keras          the weights and their model, without optimizer state (fine-tuning, evaluation)
+  saved_model/         the SavedModel (``mguv.generate``, ``TrainedModel``, plain TensorFlow); its
+                       weights also serve fine-tuning and evaluation (``mguv.export.restore_weights``)
   config.json, representation.json, data.json   what it was trained on, as in any run
   summary.json         what training measured; metrics.json: what ``mguv.evaluate`` measured
   card.md              the model card: data, time, figures, what it is good and bad at
@@ -137,23 +137,23 @@ def listing():
 
 
 def install(run, dest):
-    """Installs the finished run folder ``run`` as a shipped model at ``dest`` (atomically): its
-    SavedModel, the files in ``KEPT``, and model.keras rebuilt from the run's weights without
-    optimizer state (a third of the size; fine-tuning starts a fresh optimizer anyway)."""
+    """Installs the finished run folder ``run`` as a shipped model at ``dest`` (atomically): the
+    files in ``KEPT`` and a SavedModel exported afresh from the run's best weights without
+    optimizer state. The SavedModel keeps the weights in the model's order, so no model.keras is
+    shipped beside it: fine-tuning and evaluation restore them (``mguv.export.restore_weights``)."""
     import shutil
 
+    from mguv.export import export_saved_model
     from mguv.io import atomic_path
-    from mguv.run_dir import RunPaths, read_run_config, saved_model_dir
+    from mguv.run_dir import RunPaths, read_run_config
 
     paths = RunPaths(os.fspath(run))
-    saved = saved_model_dir(paths.root)
     config = read_run_config(paths.root)[0]
     with atomic_path(os.fspath(dest)) as tmp:
         os.makedirs(tmp)
-        shutil.copytree(saved, os.path.join(tmp, "saved_model"))
         for name in KEPT:
             if os.path.exists(os.path.join(paths.root, name)):
                 shutil.copy(os.path.join(paths.root, name), tmp)
         model = config.build_model()
         model.load_weights(paths.model)
-        model.save(os.path.join(tmp, "model.keras"))
+        export_saved_model(model, config.representation, os.path.join(tmp, "saved_model"))

@@ -175,10 +175,20 @@ def load_run(run_dir):
         raise UsageError(f"run {paths.root} is not a folder")
     if not os.path.isfile(paths.config):
         raise UsageError(f"run {paths.root} has no config.json; is it a run folder made by train.py?")
-    if not os.path.isfile(paths.model):
+    shipped = not os.path.isfile(paths.model) and os.path.isfile(os.path.join(paths.saved_model, "saved_model.pb"))
+    if not (os.path.isfile(paths.model) or shipped):
         raise UsageError(f"run {paths.root} has no model.keras; train.py writes it when training "
                          "finishes (rerun the training command to finish an interrupted run)")
     config, data_specs, genre = read_run_config(paths.root)
+    if shipped:  # a shipped model (mguv.pretrained): its weights live in the SavedModel only
+        from mguv.export import restore_weights
+
+        model = config.build_model()
+        try:
+            restore_weights(model, paths.saved_model)
+        except Exception as err:
+            raise UsageError(f"{paths.saved_model} cannot be loaded into {config.name}: {first_line(err)}") from None
+        return model, config, data_specs, genre
 
     import zipfile
 

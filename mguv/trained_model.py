@@ -182,8 +182,9 @@ class TrainedModel:
         Rolls: z ~ N(0, I), then Bernoulli sampling at ``temperature`` (0 = greedy); families
         without a latent (lstm, lstm_attention, vq_vae) sample inside the SavedModel at
         ``temperature`` (0 = greedy). Waveforms: z ~ N(0, temperature^2 I), decoded to the mean
-        waveform; a model with a learned prior over its latent frames (``model_info["prior"]``)
-        draws z from it inside the SavedModel instead, its spread scaled by ``temperature``.
+        waveform. A model with a learned prior over its latent (``model_info["prior"]``) draws z
+        from it inside the SavedModel instead: for rolls at its own spread (then the cells at
+        ``temperature``), for waveforms with its spread scaled by ``temperature``.
         ``prior="normal"`` draws z ~ N(0, I) all the same (to compare). ``shift`` (float
         [*latent], e.g. ``1.5 * attribute_vector(...)``) is added to every z drawn (from N(0, I), or
         from the learned prior); the same seed gives the same draws with and without it.

@@ -136,6 +136,9 @@ class ConvEncoder(keras.layers.Layer):
 class WaveformDecoder(keras.layers.Layer):
     """Shared plumbing of the audio decoders (not registered; subclasses are)."""
 
+    # It decodes z to one waveform, drawing nothing: a sampling temperature scales z instead.
+    deterministic = True
+
     def call(self, z, x=None, training=False):
         return self.decode(z, training=training)
 

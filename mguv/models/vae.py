@@ -217,7 +217,7 @@ class VAE(MusicModel):
         """``num`` prior samples (``MusicModel.sample``), from the learned prior when there is one.
 
         Args:
-          prior: "learned" (the default with a prior: z drawn frame by frame at ``temperature``) or
+          prior: "learned" (the default with a prior: z drawn from it, see ``_prior_latents``) or
             "normal" (z ~ N(0, I), the default without one; kept for comparison).
         """
         if prior not in (None, "learned", "normal"):
@@ -227,8 +227,15 @@ class VAE(MusicModel):
         if self.prior is None or prior == "normal":
             return super().sample(num, temperature, seed)
         seed = tf.convert_to_tensor(seed, tf.int32)
-        z = self.prior.sample_latents(num, self.latent_shape, temperature, step_seed(seed, 0))
+        z = self._prior_latents(num, temperature, seed)
         return self.decode_sample(z, temperature, step_seed(seed, 1))
+
+    def _prior_latents(self, num, temperature, seed):
+        """z [num, *latent] from the learned prior. A decoder that draws its output (piano-rolls)
+        takes the temperature itself, so z is drawn at 1 (at 0 every sample would be the prior's
+        mean); a deterministic one (a waveform decoder) has the prior's spread scaled instead."""
+        spread = temperature if getattr(self.decoder, "deterministic", False) else 1.0
+        return self.prior.sample_latents(num, self.latent_shape, spread, step_seed(seed, 0))
 
     def export_endpoints(self, rep):
         """The latent models' endpoints (``MusicModel.export_endpoints``); with a learned prior,
@@ -241,7 +248,7 @@ class VAE(MusicModel):
 
         def sample_count(num, temperature, seed):
             seed = tf.convert_to_tensor(seed, tf.int32)
-            z = self.prior.sample_latents(num, self.latent_shape, temperature, step_seed(seed, 0))
+            z = self._prior_latents(num, temperature, seed)
             probs, roll = self.decode_sample(z, temperature, step_seed(seed, 1))
             return {"wave": probs, "z": z} if rep.mode == "audio" else {"probs": probs, "roll": roll, "z": z}
 

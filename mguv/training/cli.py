@@ -58,17 +58,24 @@ def _init_run(spec):
     from mguv.run_dir import RunPaths, read_run_config
 
     folder = pretrained.resolve(spec)
-    if not os.path.isfile(RunPaths(folder).model):
-        raise UsageError(f"--init {spec}: no model.keras in {folder}; name a finished run folder or "
-                         "pretrained:NAME")
+    paths = RunPaths(folder)
+    if not (os.path.isfile(paths.model) or os.path.isfile(os.path.join(paths.saved_model, "saved_model.pb"))):
+        raise UsageError(f"--init {spec}: no model.keras or saved_model in {folder}; name a finished run "
+                         "folder or pretrained:NAME")
     return folder, read_run_config(folder)[0]
+
+
+# Settings of a piano-roll that only say how MIDI is written: fine-tuning may change them.
+WRITING_ONLY = ("tempo", "program", "velocity", "track_name")
 
 
 def _check_init(spec, init_config, config):
     """A UsageError unless ``config`` can start from the weights of ``init_config``: the same
-    representation (the data must mean the same) and the same model family."""
+    representation (the data must mean the same; how MIDI is written may differ) and the same
+    model family."""
     old, new = init_config.representation.to_dict(), config.representation.to_dict()
-    changed = [f"{k}: {old.get(k)} -> {new.get(k)}" for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
+    changed = [f"{k}: {old.get(k)} -> {new.get(k)}" for k in sorted(set(old) | set(new))
+               if old.get(k) != new.get(k) and k not in WRITING_ONLY]
     if changed:
         raise UsageError(f"--init {spec} was trained on another representation than {config.name}'s "
                          f"({'; '.join(changed[:4])}); fine-tuning needs the same one: drop --config "

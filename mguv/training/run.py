@@ -87,17 +87,19 @@ def _diverged(model, paths, epochs):
 
 
 def _load_init(model, init):
-    """Loads the weights of the run folder ``init`` into ``model``; a model of other shapes is a
+    """Loads the weights of the run folder ``init`` into ``model``: its model.keras, or the
+    SavedModel of a shipped model (``mguv.pretrained``). A model of other shapes is a
     ``UsageError``."""
-    from mguv.run_dir import RunPaths
     from mguv.errors import first_line
+    from mguv.export import restore_weights
+    from mguv.run_dir import RunPaths, saved_model_dir
 
-    import warnings
-
+    paths = RunPaths(init)
     try:
-        with warnings.catch_warnings():  # a shipped model has no optimizer state; a fresh one starts here
-            warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
-            model.load_weights(RunPaths(init).model)
+        if os.path.exists(paths.model):
+            model.load_weights(paths.model)
+        else:
+            restore_weights(model, saved_model_dir(init))
     except Exception as err:  # Keras raises ValueError, KeyError, ... for weights of other shapes
         raise UsageError(f"--init {init}: its weights do not fit this model (change no model sizes when "
                          f"fine-tuning): {first_line(err)[:200]}") from None

@@ -167,6 +167,16 @@ def markdown(results):
     return "\n".join(lines) + "\n"
 
 
+def _recorded(results_path, name):
+    """The recorded entry of ``name`` in docs/results/pretrained.json; a UsageError without one."""
+    try:
+        with open(results_path) as f:
+            return json.load(f)["models"][name]
+    except (OSError, ValueError, KeyError):
+        raise UsageError(f"{results_path} has no entry for {name}: train it first "
+                         f"(python benchmarks/pretrain.py {name})") from None
+
+
 @cli_entry
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -191,8 +201,7 @@ def main(argv=None):
         raise UsageError("--quick makes a toy: give it --install DIR outside the package")
     results_path = os.path.join(args.out, "pretrained.json")
     if args.card_only:
-        with open(results_path) as f:
-            e = json.load(f)["models"][args.name]
+        e = _recorded(results_path, args.name)
         write_text(os.path.join(args.install, args.name, pretrained.CARD), card(e, spec))
         return 0
     quiet_tensorflow()
@@ -207,12 +216,14 @@ def main(argv=None):
     run = os.path.join(args.runs, args.name)
     command = f"python benchmarks/pretrain.py {args.name}" + (f" --minutes {minutes:g}" if args.minutes else "")
     if args.install_only:
-        with open(os.path.join(run, "summary.json")) as f:
-            summary = json.load(f)
-        with open(os.path.join(run, "metrics.json")) as f:
-            metrics = json.load(f)
-        with open(results_path) as f:
-            command = json.load(f)["models"][args.name]["command"]
+        try:
+            with open(os.path.join(run, "summary.json")) as f:
+                summary = json.load(f)
+            with open(os.path.join(run, "metrics.json")) as f:
+                metrics = json.load(f)
+        except (OSError, ValueError) as err:
+            raise UsageError(f"--install-only needs the finished, evaluated run {run}: {err}") from None
+        command = _recorded(results_path, args.name)["command"]
     else:
         shutil.rmtree(run, ignore_errors=True)
         print(f"== {args.name}: {config.name}, {minutes:g} min of training", file=sys.stderr)

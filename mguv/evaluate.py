@@ -263,7 +263,8 @@ def evaluate_run(run_dir, data_specs=None, batch_size=DEFAULT_BATCH_SIZE, max_se
     """Scores a trained run on its validation split; returns the metrics dict.
 
     Args:
-      run_dir: a run folder made by ``train.py`` (needs config.json and model.keras).
+      run_dir: a run folder made by ``train.py`` (needs config.json and model.keras), or a shipped
+        model's folder (``mguv.pretrained``; config.json and its SavedModel).
       data_specs: ``--data`` specs; None uses the specs the run was trained on.
       batch_size: segments per forward pass (memory, not results, depends on it).
       max_segments: score at most this many validation segments, spread evenly over the split
@@ -371,6 +372,7 @@ def build_parser():
 def main(argv=None):
     args = build_parser().parse_args(argv)
     quiet_tensorflow()
+    compared = pretrained.resolve(args.compare) if args.compare else None  # a bad name fails before scoring
     shared = dict(batch_size=args.batch_size, max_segments=args.max_segments, cache_dir=args.cache_dir,
                   workers=args.workers, progress=sys.stderr.isatty(), iw_samples=args.iw_samples)
     own = not pretrained.is_pretrained(args.run)  # a shipped model's folder is never written to
@@ -378,10 +380,12 @@ def main(argv=None):
     print(format_summary(metrics))
     if own:
         print(f"  wrote {metrics_path(metrics['run'])} in {metrics['seconds']:.0f}s")
-    if args.compare:
-        other = evaluate_run(pretrained.resolve(args.compare), metrics["data"], make_plots=False, write=False,
-                             **shared)
-        print(format_comparison({args.run: metrics, args.compare: other}))
+    if compared:
+        if "val_segments" not in metrics:
+            raise UsageError("--compare puts piano-roll runs side by side; score audio runs one by one")
+        other = evaluate_run(compared, metrics["data"], make_plots=False, write=False, **shared)
+        labels = (args.run, args.compare if args.compare != args.run else f"{args.compare} (again)")
+        print(format_comparison(dict(zip(labels, (metrics, other)))))
     return 0
 
 

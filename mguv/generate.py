@@ -110,7 +110,7 @@ def parse_attributes(items):
 def _shifted_samples(model, args, amounts):
     """Samples with the attribute shift applied; prints each attribute before and after the shift."""
     shift = model.attribute_shift(amounts)
-    plain = model.sample(args.num, args.temperature, args.seed)
+    plain = model.sample(args.num, args.temperature, args.seed, shift=np.zeros_like(shift))  # the same draws
     rolls = model.sample(args.num, args.temperature, args.seed, shift=shift)
     for name, k in amounts.items():
         s = model.attribute_summaries[name]

@@ -28,7 +28,7 @@ import os
 from mguv.errors import UsageError
 
 PREFIX = "pretrained:"
-# What a shipped model keeps of its run folder besides saved_model/ and model.keras.
+# What a shipped model keeps of its run folder besides its SavedModel.
 KEPT = ("config.json", "representation.json", "data.json", "summary.json", "metrics.json", "history.csv")
 PACKAGE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pretrained_models")
 CARD = "card.md"

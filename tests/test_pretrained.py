@@ -5,7 +5,7 @@ are tested in test_pretrained_shipped.py.
 """
 
 import os
-import zipfile
+import shutil
 
 import numpy as np
 import pretty_midi
@@ -60,14 +60,17 @@ def test_install_slims_a_run_to_its_savedmodel_and_reports(tiny_models):
     assert 4 * params <= data < 4 * params + 16384  # (and a few small states: seeds)
 
 
-def test_evaluate_scores_a_shipped_model_without_writing_into_it(registry, capsys):
+def test_evaluate_scores_a_shipped_model_without_writing_into_it(tiny_models, registry, capsys):
     from mguv.evaluate import main
 
     folder, _ = registry
     before = sorted(os.listdir(pretrained.path("tiny")))
-    assert main(["pretrained:tiny", "--data", str(folder), "--iw-samples", "0", "--compare", "pretrained:tiny"]) == 0
+    run = tiny_models[0].parent / "run"  # the run it was installed from: the same config and split
+    assert main([str(run), "--iw-samples", "0", "--compare", "pretrained:tiny"]) == 0
     out = capsys.readouterr().out
-    assert "onset F1" in out and "scored on the same" in out
+    assert "onset F1" in out and "scored on the same 3 validation segments" in out
+    rows = {line[:30].strip(): line[30:].split() for line in out.splitlines() if line.startswith("onset F1, free")}
+    assert len(rows) == 1 and len(set(next(iter(rows.values())))) == 1  # the same weights score the same
     assert sorted(os.listdir(pretrained.path("tiny"))) == before
 
 
@@ -131,24 +134,45 @@ def test_trained_model_from_pretrained_samples_the_representation(registry):
     assert m.config.name == "lstm_vae-bach-2bar"
 
 
-def test_init_starts_from_the_pretrained_weights(registry, tmp_path):
-    import tensorflow as tf
+def test_init_starts_from_the_pretrained_weights(tiny_models, registry):
+    import keras
 
     from mguv.training.run import _load_init
 
-    folder = pretrained.path("tiny")
+    trained = keras.saving.load_model(tiny_models[0].parent / "run" / "model.keras").get_weights()
     config = configs.override(configs.get("lstm_vae-bach-2bar"), TINY)
     model = config.build_model()
-    shipped = {v.name.split(":")[0]: v.numpy() for v in tf.saved_model.load(os.path.join(folder, "saved_model")).variables}
-    kernels = [v for v in model.variables if v.path.endswith("kernel")]
-    assert kernels and not any(np.allclose(v.numpy(), shipped[v.path]) for v in kernels[:1] if v.path in shipped)
-    _load_init(model, folder)
-    trained = [v for v in model.trainable_variables]
-    saved = [v for v in tf.saved_model.load(os.path.join(folder, "saved_model")).trainable_variables]
-    assert len(trained) == len(saved) and all(np.allclose(a.numpy(), b.numpy()) for a, b in zip(trained, saved))
+    assert not all(np.allclose(a, b) for a, b in zip(model.get_weights(), trained))
+    _load_init(model, pretrained.path("tiny"))  # from the shipped SavedModel: no model.keras there
+    assert len(model.get_weights()) == len(trained)
+    assert all(np.allclose(a, b) for a, b in zip(model.get_weights(), trained))
+    assert not model.compiled  # the weights only: fine-tuning compiles a fresh optimizer
 
 
-def test_train_init_pretrained_fine_tunes_for_an_epoch(registry, tmp_path):
+def test_a_damaged_shipped_model_is_one_line(tiny_models, monkeypatch, tmp_path, capsys):
+    from mguv.generate import main
+
+    broken = tmp_path / "models" / "broken"
+    shutil.copytree(tiny_models[0] / "tiny", broken)
+    for f in (broken / "saved_model" / "variables").glob("*.data-*"):
+        f.write_bytes(b"not a checkpoint")
+    monkeypatch.setattr(pretrained, "PACKAGE_DIR", str(tmp_path / "models"))
+    monkeypatch.setattr(pretrained, "REGISTRY", {"broken": pretrained.Pretrained("broken", "lstm_vae-bach-2bar", 0.1, "x")})
+    with pytest.raises(SystemExit) as exit_info:
+        main(["pretrained:broken", "--num", "1", "--out", str(tmp_path / "out")])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cannot be loaded" in err[0]
+
+
+def test_prior_normal_samples_a_shipped_model_from_n01(registry, tmp_path):
+    from mguv.generate import main
+
+    assert main(["pretrained:tiny", "--num", "2", "--prior", "normal", "--out", str(tmp_path)]) == 0
+    assert len(list(tmp_path.glob("*.mid"))) == 2
+
+
+def test_train_init_pretrained_fine_tunes_for_an_epoch(registry, tmp_path, capsys):
     import json
 
     from mguv.training.cli import main
@@ -157,6 +181,7 @@ def test_train_init_pretrained_fine_tunes_for_an_epoch(registry, tmp_path):
     out = tmp_path / "tuned"
     main(["--init", "pretrained:tiny", "--data", str(folder), "--epochs", "1", "--out", str(out), "--samples", "0",
           "--cache-dir", str(cache), "--workers", "1"])
+    assert f"starting from the weights of {pretrained.path('tiny')}" in capsys.readouterr().err
     summary = json.loads((out / "summary.json").read_text())
     assert summary["epochs_run"] == 1 and summary["init"] == pretrained.path("tiny")
     saved = json.loads((out / "config.json").read_text())["config"]
@@ -165,7 +190,7 @@ def test_train_init_pretrained_fine_tunes_for_an_epoch(registry, tmp_path):
 
 @pytest.mark.parametrize("argv, message", [
     (["--config", "lstm_vae-tiny"], "another representation"),
-    (["--set", "model.latent_dim=16"], "do not fit"),
+    (["--set", "model.latent_dim=16"], "cannot be loaded into this model"),
     (["--model", "hier_vae", "--config", "hier_vae-bach-16bar"], "another representation"),
 ])
 def test_init_with_another_representation_or_shape_is_one_line(registry, tmp_path, capsys, argv, message):
@@ -188,6 +213,17 @@ def test_init_may_change_how_midi_is_written():
                                                                    "representation.program=19"]))
     with pytest.raises(pretrained.UsageError, match="steps_per_beat: 4 -> 2"):
         _check_init("pretrained:x", shipped, configs.override(shipped, ["representation.steps_per_beat=2"]))
+
+
+def test_init_needs_the_same_family():
+    import dataclasses
+
+    from mguv.training.cli import _check_init
+
+    shipped = configs.get("lstm_vae-bach-2bar")
+    hier = dataclasses.replace(configs.get("hier_vae-tiny"), representation=shipped.representation)
+    with pytest.raises(pretrained.UsageError, match="fine-tuning needs the same family"):
+        _check_init("pretrained:x", shipped, hier)
 
 
 def test_init_of_a_folder_without_a_model_is_one_line(tmp_path, capsys):

@@ -94,15 +94,19 @@ def _load_init(model, init):
     from mguv.export import restore_weights
     from mguv.run_dir import RunPaths, saved_model_dir
 
+    import warnings
+
     paths = RunPaths(init)
     try:
-        if os.path.exists(paths.model):
-            model.load_weights(paths.model)
-        else:
-            restore_weights(model, saved_model_dir(init))
+        with warnings.catch_warnings():  # the uncompiled model takes no optimizer state, by design
+            warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
+            if os.path.exists(paths.model):
+                model.load_weights(paths.model)
+            else:
+                restore_weights(model, saved_model_dir(init))
     except Exception as err:  # Keras raises ValueError, KeyError, ... for weights of other shapes
-        raise UsageError(f"--init {init}: its weights do not fit this model (change no model sizes when "
-                         f"fine-tuning): {first_line(err)[:200]}") from None
+        raise UsageError(f"--init {init}: its weights cannot be loaded into this model (other model sizes, "
+                         f"or a damaged folder): {first_line(err)[:200]}") from None
     log(f"starting from the weights of {init}")
 
 
@@ -127,9 +131,10 @@ def train(config, data_specs, out, overwrite=False, cache_dir=None, workers=None
       callbacks: extra Keras callbacks (e.g. from a notebook), run after the standard ones.
       prior_callbacks: extra callbacks of stage two of a two-stage family (vq_vae's code prior);
         None = ``callbacks`` again.
-      init: a finished run folder (or a shipped model's, ``mguv.pretrained.path``) whose
-        model.keras weights the model starts from (fine-tuning); the model must have the same
-        shapes. A resumed run continues from its own last epoch instead.
+      init: a finished run folder (or a shipped model's, ``mguv.pretrained.path``) whose weights
+        (model.keras, or the SavedModel of a shipped model) the model starts from, with a fresh
+        optimizer (fine-tuning); the model must have the same shapes. A resumed run continues
+        from its own last epoch instead.
       strategy: a ``tf.distribute.Strategy`` (see ``mguv.training.distribute``); None = default.
         Under several workers only the chief writes ``out``; the others keep their checkpoints
         in a temporary folder of their own.
@@ -157,9 +162,10 @@ def train(config, data_specs, out, overwrite=False, cache_dir=None, workers=None
     keras.utils.set_random_seed(t.seed)
     with strategy.scope():  # first, so a bad model setting fails before the data is loaded
         model = config.build_model()
+    if init:  # the weights only, before compile: fine-tuning starts a fresh optimizer at its own rate
+        _load_init(model, init)
+    with strategy.scope():
         model.compile(optimizer=config.train.build_optimizer(), jit_compile=t.jit_compile)
-        if init:
-            _load_init(model, init)
     converter = converter_for(rep)
     segments, train_idx, val_idx = prepare_data(config, data_specs, cache_dir, workers, progress, genre)
     log(converter.describe(segments.report))

@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_RUN ?= runs/demo
 DEMO_TEMPERATURE ?= 0.8
+PRETRAINED_TEMPERATURE ?= 0.6
 
 .PHONY: install demo test clean
 
@@ -25,7 +26,7 @@ install: $(STAMP)
 demo: install
 	@command -v fluidsynth >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
 		&& apt-get install -y -q fluidsynth >/dev/null 2>&1; } || echo "(FluidSynth not installed: WAVs will be sine waves)"
-	$(BIN)/python -m mguv.generate pretrained:bach-2bar --num 8 --temperature $(DEMO_TEMPERATURE) --wav --out $(DEMO_RUN)/pretrained
+	$(BIN)/python -m mguv.generate pretrained:bach-2bar --num 8 --temperature $(PRETRAINED_TEMPERATURE) --wav --out $(DEMO_RUN)/pretrained
 	@echo "Listen now: $(DEMO_RUN)/pretrained/*.wav, from a model shipped with mguv. Next: training your own (2-3 minutes)."
 	$(BIN)/python train.py --mode symbolic --config lstm_vae-demo --out $(DEMO_RUN) --overwrite
 	$(BIN)/python -m mguv.generate $(DEMO_RUN) --num 8 --temperature $(DEMO_TEMPERATURE) --wav --out $(DEMO_RUN)/generated

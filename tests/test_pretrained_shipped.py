@@ -62,11 +62,15 @@ def test_every_shipped_model_loads_samples_and_round_trips_through_generate(name
     # notes are what is written.)
     from mguv.data.roll import roll_to_notes
 
-    m.write(rolls[:1], str(tmp_path / "back"), "piece", ["piece"])
+    m.write(rolls[:2], str(tmp_path / "back"), "piece", ["piece 0", "piece 1"])
     back = m.read_example(str(tmp_path / "back" / "piece_00.mid"))
     written = roll_to_notes(rolls[0] > 0.5, m.rep)
     assert len(written) > 0
     np.testing.assert_array_equal(roll_to_notes(back > 0.5, m.rep), written)
+    # Morphing one piece into the other: 3 points, the first decoding the first piece's code.
+    a, b = (str(tmp_path / "back" / f"piece_0{i}.mid") for i in (0, 1))
+    assert main([f"pretrained:{name}", "--interpolate", a, b, "--steps", "3", "--out", str(tmp_path / "morph")]) == 0
+    assert len(list((tmp_path / "morph").glob("interp_*.mid"))) == 3
     # The plain-TensorFlow client decodes prior samples without mguv.
     env = {**os.environ, "PYTHONPATH": ""}
     done = subprocess.run([sys.executable, "-c", PLAIN_TF_DECODE, os.path.join(folder, "saved_model")],

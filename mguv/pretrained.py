@@ -43,7 +43,8 @@ class Pretrained:
       config: the named config it trains (``mguv.configs``); its data is the Bach chorales.
       minutes: the training budget in wall-clock minutes on a 2-core CPU (the last epoch finishes).
       summary: one line for ``--list-pretrained``.
-      notes: what it is good and bad at, from listening to it and reading its figures (its card).
+      notes: what it is good and bad at, from its samples (piano-rolls, MIDI read back with
+        pretty_midi) and its figures (its card).
     """
 
     name: str

@@ -53,6 +53,11 @@ def load():
     return [round(x, 2) for x in os.getloadavg()]
 
 
+def folder_mb(path):
+    """The size of every file under ``path``, in MB (1e6 bytes)."""
+    return sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(path) for f in fs) / 1e6
+
+
 def machine():
     """What the numbers were measured on."""
     model = platform.processor()

@@ -25,7 +25,7 @@ import time
 
 import numpy as np
 
-from perf_common import peak_rss_mb, row, timed
+from perf_common import folder_mb, peak_rss_mb, row, timed
 from perf_reference import naive_prefix_generate
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -132,7 +132,7 @@ def symbolic_generation(config_name, workdir, repeats, cold_repeats, naive="all"
     cold = cold_rows[-1]
     if bases:
         cold["reference"], cold["ratio"] = cold_rows[0]["name"], cold_rows[0]["value"] / cold["value"]
-    size = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(path) for f in fs) / 1e6
+    size = folder_mb(path)
     by_name = {r["name"]: r for r in rows}
     return {
         "config": config_name, "rows": rows + cold_rows, "checks": checks,

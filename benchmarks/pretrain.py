@@ -38,7 +38,7 @@ from mguv import pretrained  # noqa: E402
 from mguv.cli import quiet_tensorflow  # noqa: E402
 from mguv.errors import UsageError, cli_entry  # noqa: E402
 from mguv.io import write_json, write_text  # noqa: E402
-from perf_common import machine  # noqa: E402
+from perf_common import folder_mb, machine  # noqa: E402
 
 QUICK = ["epochs=1", "model.latent_dim=8", "model.encoder_units=16", "model.decoder_units=16",
          "model.conductor_units=16", "model.nade_units=8"]
@@ -65,10 +65,6 @@ def time_generate(folder, out, times=GENERATE_TIMES):
                         "--out", out], check=True, cwd=ROOT, capture_output=True)
         seconds.append(round(time.time() - start, 2))
     return seconds
-
-
-def folder_mb(path):
-    return round(sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(path) for f in fs) / 1e6, 2)
 
 
 def entry(name, config, summary, metrics, seconds, size_mb, minutes, command):
@@ -237,7 +233,7 @@ def main(argv=None):
         seconds = time_generate(dest, tmp)
         if not args.quick:
             shutil.copy(os.path.join(tmp, "sample.png"), os.path.join(figures, f"{args.name}-samples.png"))
-    e = entry(args.name, config, summary, metrics, seconds, folder_mb(dest), minutes, command)
+    e = entry(args.name, config, summary, metrics, seconds, round(folder_mb(dest), 2), minutes, command)
     if args.install_only:
         e["installed_by"] = f"python benchmarks/pretrain.py {args.name} --install-only ({time.strftime('%Y-%m-%d')})"
     write_text(os.path.join(dest, pretrained.CARD), card(e, spec))

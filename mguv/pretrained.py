@@ -110,23 +110,30 @@ def path(name):
       UsageError: the name is unknown, or this install lacks its files (a source checkout where
         ``python benchmarks/pretrain.py NAME`` has not run).
     """
+    from mguv.run_dir import RunPaths
+
     entry = get(name)
-    if not os.path.isfile(os.path.join(entry.path, "saved_model", "saved_model.pb")):
+    if not RunPaths(entry.path).exported:
         raise UsageError(f"pretrained model {name} is not installed here (no {entry.path}/saved_model); "
                          f"make it with: python benchmarks/pretrain.py {name}")
     return entry.path
 
 
+def name_of(spec):
+    """``pretrained:NAME`` (or NAME) -> NAME."""
+    return spec[len(PREFIX):] if is_pretrained(spec) else spec
+
+
 def resolve(spec):
     """``pretrained:NAME`` -> the model's folder; anything else (a run folder) is returned as is."""
-    return path(spec[len(PREFIX):]) if is_pretrained(spec) else spec
+    return path(name_of(spec)) if is_pretrained(spec) else spec
 
 
 def default_out(spec):
     """Where ``mguv.generate`` writes by default: RUN/generated for a run, and generated/NAME in the
     working folder for a shipped model (never inside the installed package)."""
     if is_pretrained(spec):
-        return os.path.join("generated", spec[len(PREFIX):])
+        return os.path.join("generated", name_of(spec))
     return os.path.join(spec, "generated")
 
 

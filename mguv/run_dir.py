@@ -54,6 +54,11 @@ class RunPaths:
     metrics = property(lambda self: self._join("metrics.json"))
 
     @property
+    def exported(self):
+        """True once the run's SavedModel has been written (saved_model/saved_model.pb)."""
+        return os.path.isfile(os.path.join(self.saved_model, "saved_model.pb"))
+
+    @property
     def prior(self):
         """The paths of stage two (the code prior of a two-stage family), a run folder of its own."""
         return RunPaths(self._join("prior"))
@@ -147,10 +152,10 @@ def saved_model_dir(path):
         raise UsageError(f"{path}: no such run directory")
     if os.path.exists(os.path.join(path, "saved_model.pb")):
         return path
-    inner = RunPaths(path).saved_model
-    if os.path.exists(os.path.join(inner, "saved_model.pb")):
-        return inner
-    raise UsageError(f"{path}: no SavedModel here (expected {inner}); has the run finished training?")
+    inner = RunPaths(path)
+    if inner.exported:
+        return inner.saved_model
+    raise UsageError(f"{path}: no SavedModel here (expected {inner.saved_model}); has the run finished training?")
 
 
 def run_root(path):
@@ -175,7 +180,7 @@ def load_run(run_dir):
         raise UsageError(f"run {paths.root} is not a folder")
     if not os.path.isfile(paths.config):
         raise UsageError(f"run {paths.root} has no config.json; is it a run folder made by train.py?")
-    shipped = not os.path.isfile(paths.model) and os.path.isfile(os.path.join(paths.saved_model, "saved_model.pb"))
+    shipped = not os.path.isfile(paths.model) and paths.exported
     if not (os.path.isfile(paths.model) or shipped):
         raise UsageError(f"run {paths.root} has no model.keras; train.py writes it when training "
                          "finishes (rerun the training command to finish an interrupted run)")

@@ -94,8 +94,7 @@ class TrainedModel:
         """
         from mguv import pretrained
 
-        name = name[len(pretrained.PREFIX):] if pretrained.is_pretrained(name) else name
-        return cls.from_run(pretrained.path(name), data_specs=data_specs, cache_dir=cache_dir, progress=progress)
+        return cls.from_run(pretrained.path(pretrained.name_of(name)), data_specs=data_specs, cache_dir=cache_dir, progress=progress)
 
     @classmethod
     def from_run(cls, path, data_specs=None, cache_dir=None, progress=False):

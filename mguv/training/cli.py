@@ -59,7 +59,7 @@ def _init_run(spec):
 
     folder = pretrained.resolve(spec)
     paths = RunPaths(folder)
-    if not (os.path.isfile(paths.model) or os.path.isfile(os.path.join(paths.saved_model, "saved_model.pb"))):
+    if not (os.path.isfile(paths.model) or paths.exported):
         raise UsageError(f"--init {spec}: no model.keras or saved_model in {folder}; name a finished run "
                          "folder or pretrained:NAME")
     return folder, read_run_config(folder)[0]

@@ -72,7 +72,7 @@ def _batch_scorer(model, rep):
             "mean": mean,                                                         # [batch, latent]
             "kl_dim": gaussian_kl(mean, logvar),                                  # [batch, latent] nats
             "nll": model.decoder.reconstruction_loss(x, outputs)["nll"],          # [batch] nats
-            "teacher": model.decoder.prediction(outputs),                         # [b, steps, pitches]
+            "teacher": model.decoder.greedy(outputs),                             # [b, steps, pitches]
             "free": free_roll,                                                    # [b, steps, pitches]
         }
 
@@ -91,13 +91,14 @@ def score_segments(model, rep, x, batch_size=DEFAULT_BATCH_SIZE, progress=False)
     Returns (metrics, arrays): ``metrics`` is a JSON-ready dict of fractions and nats: among them
     ``frame_{precision,recall,f1}_{teacher_forced,free_running}`` over cells and
     ``onset_{precision,recall,f1}_{teacher_forced,free_running}`` over notes (same pitch, onset
-    within half a step; ``mguv.note_metrics``), with the teacher-forced roll = probabilities > 0.5
-    and the free-running roll = greedy decoding from mu; ``step_accuracy_{teacher_forced,
-    free_running}``, MusicVAE's reconstruction accuracy: the share of steps whose every channel
-    equals the input's, and ``step_accuracy_by_position`` the same per step of the segment;
-    ``arrays`` holds what the plots need: "mean" float32 [segments, latent] (mu), "density"
-    [segments] (fraction of active cells), "kl_per_dim" [latent] nats, "pitch_f1" and
-    "pitch_support" [pitches].
+    within half a step; ``mguv.note_metrics``), with the teacher-forced roll = each step's most
+    likely value given the true steps before it (probabilities > 0.5 for independent cells, the
+    most likely class for the melody output) and the free-running roll = greedy decoding from mu;
+    ``step_accuracy_{teacher_forced,free_running}``, MusicVAE's reconstruction accuracy: the share
+    of steps whose every channel equals the input's, and ``step_accuracy_by_position`` the same
+    per step of the segment; ``arrays`` holds what the plots need: "mean" float32 [segments,
+    latent] (mu), "density" [segments] (fraction of active cells), "kl_per_dim" [latent] nats,
+    "pitch_f1" and "pitch_support" [pitches].
     """
     n = len(x)
     score = _batch_scorer(model, rep)

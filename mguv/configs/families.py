@@ -14,13 +14,13 @@ import dataclasses
 from mguv.configs.registry import model_family
 from mguv.errors import UsageError
 
-OUTPUTS = ("bernoulli", "nade")  # as mguv.models.nade.OUTPUTS; the configs import no Keras
+OUTPUTS = ("bernoulli", "nade", "melody")  # as mguv.models.nade.OUTPUTS; the configs import no Keras
 
 
-def _check_output(model):
-    """A ``UsageError`` unless ``model.output`` is one of ``OUTPUTS`` and nade_units is positive."""
-    if model.output not in OUTPUTS:
-        raise UsageError(f"model.output={model.output!r}: choose one of {', '.join(OUTPUTS)}")
+def _check_output(model, outputs=OUTPUTS):
+    """A ``UsageError`` unless ``model.output`` is one of ``outputs`` and nade_units is positive."""
+    if model.output not in outputs:
+        raise UsageError(f"model.output={model.output!r}: choose one of {', '.join(outputs)}")
     if model.nade_units < 1:
         raise UsageError(f"model.nade_units={model.nade_units}: must be at least 1")
 
@@ -70,8 +70,9 @@ class LstmVaeModel:
       input_dropout: word dropout on the decoder's teacher-forced inputs (probability per step).
       scheduled_sampling: probability per step of feeding the decoder its own greedy prediction
         instead of the data in training (parallel scheduled sampling; 0 = teacher forcing).
-      output: the decoder's distribution over the channels of a step: "bernoulli" (independent)
-        or "nade" (joint, ``mguv.models.nade``: the notes of a chord are drawn knowing each other).
+      output: the decoder's distribution over the channels of a step: "bernoulli" (independent),
+        "nade" (joint, ``mguv.models.nade``: the notes of a chord are drawn knowing each other) or
+        "melody" (one class per step, ``mguv.models.melody``: for monophonic melodies).
       nade_units: hidden units of the NADE.
       prior: "none" samples z ~ N(0, I); "lstm" fits a prior over z after training (stage two,
         ``mguv.models.latent_prior``: z read as chunks of ``prior_chunk`` values, each Gaussian
@@ -260,7 +261,7 @@ class NextStepLstmModel:
 
     def build(self, representation, train):
         """The unbuilt, uncompiled model of piano-rolls [batch, segment_steps, channels], 0/1."""
-        _check_output(self)
+        _check_output(self, OUTPUTS[:2])
         if self.output == "nade" and self.top_k:
             raise UsageError(f"model.top_k={self.top_k} needs model.output=bernoulli; set model.top_k=0 "
                              "with the NADE (it draws each note knowing the others)")

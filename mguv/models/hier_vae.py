@@ -117,6 +117,9 @@ class HierarchicalDecoder(keras.layers.Layer):
     def prediction(self, outputs):
         return self.core.prediction(outputs)
 
+    def greedy(self, outputs):
+        return self.core.greedy(outputs)
+
     def output_metrics(self):
         return self.core.output_metrics()
 

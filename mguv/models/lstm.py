@@ -134,6 +134,8 @@ class NextStepLstm(NextStepModel):
                  pitch_groups=1, output="bernoulli", nade_units=128, **kwargs):
         super().__init__(steps, num_pitches, top_k=top_k, seed=seed, pitch_groups=pitch_groups, **kwargs)
         self.units, self.num_layers, self.dropout = int(units), int(num_layers), float(dropout)
+        if output == "melody":
+            raise ValueError("the melody output is for VAE decoders; choose bernoulli or nade")
         if output == "nade" and self.top_k:
             raise ValueError(f"top_k {self.top_k} needs the bernoulli output, not the nade")
         self.output_kind, self.nade_units = output, int(nade_units)

@@ -87,6 +87,8 @@ class LstmDecoder(keras.layers.Layer):
         ``mguv.models.nade.Nade`` gives their joint distribution: each note is drawn knowing the
         ones below it). Either way the outputs are per-channel logits and the NLL is exact: with
         "nade" they are the conditionals given the channels below, teacher-forced inside the step.
+        "melody": one class per step, rest, a pitch held or a pitch struck (monophonic,
+        ``mguv.models.melody``); the outputs are class logits [batch, steps, classes].
       nade_units: hidden units of the NADE.
       pitch_groups: blocks of channels in a step (2 for a roll with onsets: what sounds, then what
         starts); the training log scores the frames and the onsets apart.
@@ -107,7 +109,7 @@ class LstmDecoder(keras.layers.Layer):
         self.init_state = keras.layers.Dense(2 * units * num_layers, activation="tanh", name="init_state")
         self.rnns = [keras.layers.LSTM(units, dropout=dropout, return_sequences=True, name=f"lstm_{i}")
                      for i in range(num_layers)]
-        self.out = output_layer(output, num_pitches, self.nade_units)
+        self.out = output_layer(output, num_pitches, self.nade_units, self.pitch_groups)
         self.seed_generator = keras.random.SeedGenerator()
 
     def build(self, z_shape, x_shape):
@@ -128,7 +130,7 @@ class LstmDecoder(keras.layers.Layer):
         """z [batch, latent], x [batch, steps, pitches] -> logits [batch, steps, pitches]."""
         prev = self._shift(x)
         if training and self.scheduled_sampling > 0:
-            guess = ops.cast(ops.stop_gradient(self._logits(z, prev, training, x)) > 0.0, prev.dtype)
+            guess = self.greedy(ops.stop_gradient(self._logits(z, prev, training, x)))
             use = keras.random.uniform(ops.shape(prev)[:2], seed=self.seed_generator) < self.scheduled_sampling
             prev = ops.where(use[:, :, None], self._shift(guess), prev)
         if training and self.input_dropout > 0:
@@ -149,8 +151,17 @@ class LstmDecoder(keras.layers.Layer):
             h = rnn(h, initial_state=state, training=training)
         return self.out(h, x) if self.output_kind == "nade" else self.out(h)
 
+    def greedy(self, logits):
+        """Teacher-forced outputs [batch, steps, ...] -> the most likely roll [batch, steps, pitches]
+        (for a NADE, each channel's mode given the true channels below it)."""
+        if self.output_kind == "melody":
+            return self.out.greedy(logits)
+        return ops.cast(logits > 0.0, logits.dtype)
+
     def _draw(self, h, noise, temperature, offset):
         """One step from the top LSTM's output h [batch, units] -> (probs, drawn) [batch, pitches]."""
+        if self.output_kind == "melody":
+            return self.out.sample(h, None if noise is None else noise[:, 0], temperature)
         if self.output_kind == "nade":
             return self.out.sample(h, noise, temperature, offset)
         logits = self.out(h)
@@ -195,11 +206,16 @@ class LstmDecoder(keras.layers.Layer):
         return ops.stack(probs, axis=1), ops.stack(roll, axis=1)
 
     def reconstruction_loss(self, x, logits):
-        """Per-example weighted BCE ("recon") and plain Bernoulli NLL ("nll"), summed over cells, nats."""
+        """Per-example weighted BCE ("recon") and plain Bernoulli NLL ("nll"), summed over cells, nats;
+        with the melody output both are the class cross-entropy summed over steps (no pos_weight)."""
+        if self.output_kind == "melody":
+            nll = self.out.nll(x, logits)
+            return {"recon": nll, "nll": nll}
         return {"recon": bernoulli_nll(x, logits, self.pos_weight), "nll": bernoulli_nll(x, logits)}
 
     def prediction(self, logits):
-        return ops.sigmoid(logits)
+        """Outputs -> the probability of every cell [batch, steps, pitches] (marginals for "melody")."""
+        return self.out.probabilities(logits) if self.output_kind == "melody" else ops.sigmoid(logits)
 
     def output_metrics(self):
         return [*roll_scores(self.pitch_groups), keras.metrics.BinaryAccuracy(name="accuracy", threshold=0.5)]

@@ -24,18 +24,22 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from mguv.models.melody import MelodyOutput
 from mguv.models.sampling import MIN_TEMPERATURE
 
-OUTPUTS = ("bernoulli", "nade")
+OUTPUTS = ("bernoulli", "nade", "melody")
 
 
-def output_layer(output, num_channels, nade_units):
+def output_layer(output, num_channels, nade_units, pitch_groups=1):
     """The output of a step-wise decoder: independent logits (a Dense layer named "logits") for
-    "bernoulli", a ``Nade`` for "nade"; a ValueError for anything else."""
+    "bernoulli", a ``Nade`` for "nade", one class per step (``mguv.models.melody.MelodyOutput``)
+    for "melody"; a ValueError for anything else."""
     if output not in OUTPUTS:
         raise ValueError(f"output {output!r}: choose one of {', '.join(OUTPUTS)}")
     if output == "nade":
         return Nade(num_channels, nade_units, name="nade")
+    if output == "melody":
+        return MelodyOutput(num_channels, pitch_groups, name="melody")
     return keras.layers.Dense(num_channels, name="logits")
 
 

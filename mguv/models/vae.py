@@ -11,6 +11,8 @@ Part interface:
       term "recon" is the one optimized, the others (named in decoder.extra_loss_terms, e.g.
       "nll") are tracked as metrics
   decoder.prediction(outputs) -> what the output metrics compare to x (e.g. probabilities)
+  decoder.greedy(outputs) -> the most likely teacher-forced roll (piano-roll decoders, for
+      ``mguv.evaluate``)
   decoder.output_metrics() -> new keras metrics with update_state(x, prediction)
   decoder.generate(z, noise, temperature) -> (probs, roll) running free (sampling and export)
 

@@ -10,7 +10,9 @@ TINY = ["lstm_vae-tiny", "hier_vae-tiny", "lstm-tiny", "lstm_attention-tiny", "v
         "conv_vae-tiny",
         # The NADE output, on the binary roll and on the roll with onsets.
         "lstm_vae-tiny:model.output=nade,onsets=true", "hier_vae-tiny:model.output=nade",
-        "lstm-tiny:model.output=nade,model.top_k=0,onsets=true"]
+        "lstm-tiny:model.output=nade,model.top_k=0,onsets=true",
+        # The melody output (one class per step).
+        "lstm_vae-tiny:model.output=melody,onsets=true", "hier_vae-tiny:model.output=melody"]
 
 
 def _batch(rep, n=4, seed=0):

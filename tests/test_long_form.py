@@ -35,6 +35,9 @@ def test_the_16_bar_configs_have_a_conductor_embedding_per_bar():
     assert hier.model.num_subsequences == 16  # one embedding per bar
     assert (flat.model.latent_dim, flat.model.encoder_units, flat.model.decoder_units) == (
         hier.model.latent_dim, hier.model.encoder_units, hier.model.decoder_units)
+    # Melodies are one class per step, read bar by bar; the NADE variants are for melody and chords.
+    assert flat.model.output == hier.model.output == "melody"
+    assert flat.model.encoder_subsequences == hier.model.encoder_subsequences == 16
     assert configs.get("hier_vae-16bar-nade").model.output == "nade"
 
 

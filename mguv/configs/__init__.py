@@ -7,7 +7,8 @@ optimizer.
 
 - ``schema``: ``Config``, ``TrainConfig``.
 - ``families``: one dataclass per model family, registered by ``@model_family``; its
-  ``build(representation, train)`` makes the family's Keras model.
+  ``build(representation, train)`` makes the family's Keras model (``study_families``: those
+  that are not VAEs).
 - ``registry``: the family and config tables: ``get``, ``names``, ``register``, ``family_config``,
   ``from_dict``.
 - ``presets``: the shipped configs (``lstm_vae``, ``conv_vae-paper``, ...); ``long_form`` the 16-bar ones; ``bach`` those of the shipped models (``mguv.pretrained``).
@@ -16,8 +17,8 @@ optimizer.
 Importing this package does not import Keras or TensorFlow.
 """
 
-from mguv.configs.families import (AttentionLstmModel, ConvVaeModel, HierVaeModel, LstmVaeModel,
-                                   NextStepLstmModel, PaperConvVaeModel, VqVaeModel, WganModel)
+from mguv.configs.families import ConvVaeModel, HierVaeModel, LstmVaeModel, PaperConvVaeModel
+from mguv.configs.study_families import AttentionLstmModel, NextStepLstmModel, VqVaeModel, WganModel
 from mguv.configs.overrides import override
 from mguv.configs.presets import BACH88
 from mguv.configs import bach, long_form  # noqa: F401  (register the shipped models' and the 16-bar configs)

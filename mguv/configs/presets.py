@@ -3,8 +3,8 @@
 import dataclasses
 
 from mguv import representation as representations
-from mguv.configs.families import (AttentionLstmModel, ConvVaeModel, HierVaeModel, LstmVaeModel,
-                                   NextStepLstmModel, PaperConvVaeModel, VqVaeModel, WganModel)
+from mguv.configs.families import ConvVaeModel, HierVaeModel, LstmVaeModel, PaperConvVaeModel
+from mguv.configs.study_families import AttentionLstmModel, NextStepLstmModel, VqVaeModel, WganModel
 from mguv.configs.registry import get, register
 from mguv.configs.schema import Config, TrainConfig
 

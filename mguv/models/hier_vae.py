@@ -9,10 +9,50 @@ which is what keeps MusicVAE's long sequences from ignoring z.
 
 ``HierarchicalDecoder`` wraps that lower decoder (any decoder part whose ``steps`` is one
 subsequence) instead of being a second model class; the subsequences run as one batch.
+``HierarchicalEncoder`` is the matching encoder part (MusicVAE's for its 16-bar trios): a biLSTM per
+subsequence, then one over their summaries, so no step is more than a bar and U summaries away from
+z, where a flat biLSTM's final states must carry the first bar of a 256-step piece through 256 steps.
 """
 
 import keras
 from keras import ops
+
+from mguv.models.lstm_vae import BiLstmEncoder
+
+
+@keras.saving.register_keras_serializable(package="mguv")
+class HierarchicalEncoder(keras.layers.Layer):
+    """x [batch, steps, channels] -> features [batch, 2 * units]: a biLSTM reads each of the U
+    subsequences (the bars) alone, a second biLSTM reads the U summaries [batch, U, 2 * units], and
+    its final forward and backward states are the features.
+
+    Args:
+      units: LSTM units per direction, at both levels.
+      num_subsequences: U; must divide the steps.
+      dropout: input dropout of each LSTM.
+    """
+
+    def __init__(self, units=256, num_subsequences=16, dropout=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.units, self.num_subsequences, self.dropout = int(units), int(num_subsequences), float(dropout)
+        self.bars = BiLstmEncoder(self.units, 1, self.dropout, name="bars")
+        self.piece = BiLstmEncoder(self.units, 1, self.dropout, name="piece")
+
+    def build(self, input_shape):
+        self.bars.build((None, input_shape[1] // self.num_subsequences, input_shape[-1]))
+        self.piece.build((None, self.num_subsequences, 2 * self.units))
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], 2 * self.units)
+
+    def call(self, x, training=False):
+        sub = x.shape[1] // self.num_subsequences
+        summaries = self.bars(ops.reshape(x, (-1, sub, x.shape[-1])), training=training)     # [batch * U, 2u]
+        return self.piece(ops.reshape(summaries, (-1, self.num_subsequences, 2 * self.units)), training=training)
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units, "num_subsequences": self.num_subsequences,
+                "dropout": self.dropout}
 
 
 @keras.saving.register_keras_serializable(package="mguv")

@@ -11,8 +11,8 @@ TINY = ["lstm_vae-tiny", "hier_vae-tiny", "lstm-tiny", "lstm_attention-tiny", "v
         # The NADE output, on the binary roll and on the roll with onsets.
         "lstm_vae-tiny:model.output=nade,onsets=true", "hier_vae-tiny:model.output=nade",
         "lstm-tiny:model.output=nade,model.top_k=0,onsets=true",
-        # The melody output (one class per step).
-        "lstm_vae-tiny:model.output=melody,onsets=true", "hier_vae-tiny:model.output=melody"]
+        # The melody output (one class per step), and a hierarchical encoder.
+        "lstm_vae-tiny:model.output=melody,onsets=true", "hier_vae-tiny:model.output=melody,model.encoder_subsequences=2"]
 
 
 def _batch(rep, n=4, seed=0):

@@ -51,3 +51,31 @@ def test_hier_vae_config_builds_on_the_vae_base():
     x = tf.zeros((2,) + config.representation.shape)
     terms = model.loss_terms(x, training=False).terms
     assert all(np.isfinite(np.asarray(terms[k])).all() for k in ("loss", "recon", "kl", "nll"))
+
+
+def test_the_hierarchical_encoder_reads_every_bar_and_its_order():
+    from mguv.models.hier_vae import HierarchicalEncoder
+
+    encoder = HierarchicalEncoder(units=6, num_subsequences=U)
+    x = (np.random.default_rng(1).random((2, STEPS, PITCHES)) < 0.2).astype(np.float32)
+    features = encoder(x).numpy()
+    assert features.shape == (2, 12) == tuple(encoder.compute_output_shape((2, STEPS, PITCHES)))
+    changed = x.copy()
+    changed[:, 1] = 1.0 - changed[:, 1]  # one step of the first bar
+    assert not np.allclose(encoder(changed).numpy(), features)
+    swapped = np.concatenate([x[:, 4:8], x[:, :4], x[:, 8:]], axis=1)  # bars 1 and 2 change places
+    assert not np.allclose(encoder(swapped).numpy(), features)
+
+
+def test_encoder_subsequences_pick_the_hierarchical_encoder_and_must_divide_the_steps():
+    import pytest
+
+    from mguv.errors import UsageError
+    from mguv.models.hier_vae import HierarchicalEncoder
+
+    for name in ("lstm_vae-tiny", "hier_vae-tiny"):
+        steps = configs.get(name).representation.segment_steps
+        model = configs.override(configs.get(name), ["model.encoder_subsequences=2"]).build_model()
+        assert isinstance(model.encoder, HierarchicalEncoder) and model.encoder.num_subsequences == 2
+        with pytest.raises(UsageError, match="encoder_subsequences"):
+            configs.override(configs.get(name), [f"model.encoder_subsequences={steps + 1}"]).build_model()

@@ -192,7 +192,8 @@ def plot_positions(rows, path, steps_per_bar):
     for row in rows:
         for mode, style in (("free_running", "-"), ("teacher_forced", ":")):
             values = np.asarray(row["accuracy_by_position"][mode])
-            smooth = np.convolve(values, np.ones(steps_per_bar) / steps_per_bar, mode="same")
+            window = np.ones(steps_per_bar)  # a 1-bar moving mean over the steps inside the piece only
+            smooth = np.convolve(values, window, mode="same") / np.convolve(np.ones_like(values), window, mode="same")
             ax.plot(np.arange(len(values)) / steps_per_bar, smooth, style,
                     label=f"{row['config']} ({row['data']}), {mode.replace('_', '-')}")
     ax.set_xlabel("bar")

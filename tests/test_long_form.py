@@ -104,3 +104,19 @@ def test_interpolate_morphs_between_the_first_16_bars_of_two_tunes(long_run):
         pm = pretty_midi.PrettyMIDI(str(path))
         assert [(ts.numerator, ts.denominator) for ts in pm.time_signature_changes] == [(4, 4)]
         assert max((n.end for inst in pm.instruments for n in inst.notes), default=0.0) <= 16 * 2.0 + 1e-6
+
+
+def test_attribute_vectors_shift_16_bar_samples(long_run, capsys):
+    from mguv.generate import main
+
+    run, _, tmp = long_run
+    out = tmp / "attribute"
+    assert main([str(run), "--num", "2", "--attribute", "mean_pitch=+2", "--out", str(out)]) == 0
+    files = sorted(out.glob("*.mid"))
+    assert len(files) == 2
+    printed = capsys.readouterr()
+    assert "mean_pitch" in printed.out + printed.err
+    for path in files:
+        pm = pretty_midi.PrettyMIDI(str(path))
+        assert [(ts.numerator, ts.denominator) for ts in pm.time_signature_changes] == [(4, 4)]
+        assert max((n.end for inst in pm.instruments for n in inst.notes), default=0.0) <= 16 * 2.0 + 1e-6

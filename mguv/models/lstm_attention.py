@@ -13,6 +13,7 @@ import tensorflow as tf
 from keras import ops
 
 from mguv.models.lstm import NextStepModel, shift_right
+from mguv.models.melody import class_channels, strike_classes
 from mguv.models.sampling import categorical_step
 
 
@@ -50,21 +51,14 @@ def combine_voices(voice_probs, onsets=False):
     voice plays it. With ``onsets``: classes are rest, pitches held (1..P), pitches struck
     (P+1..2P), and the result [..., 2P] is P(sounds, held or struck) then P(struck).
     """
-    if not onsets:
-        return 1.0 - ops.prod(1.0 - voice_probs[..., 1:], axis=-2)
-    pitches = (voice_probs.shape[-1] - 1) // 2
-    held, struck = voice_probs[..., 1:pitches + 1], voice_probs[..., pitches + 1:]
-    sounds = 1.0 - ops.prod(1.0 - (held + struck), axis=-2)
-    return ops.concatenate([sounds, 1.0 - ops.prod(1.0 - struck, axis=-2)], axis=-1)
+    pitches = (voice_probs.shape[-1] - 1) // (2 if onsets else 1)
+    return 1.0 - ops.prod(1.0 - class_channels(voice_probs, pitches, onsets), axis=-2)
 
 
 def onset_voice_targets(x, num_voices, pitches):
     """``voice_targets`` of a roll with onsets x {0, 1} [batch, steps, 2 * pitches]: a voice's class
     is j + 1 while pitch column j is held and pitches + j + 1 on the step where it is struck."""
-    classes = voice_targets(x[..., :pitches], num_voices)                      # 0 or j + 1
-    column = tf.maximum(classes - 1, 0)
-    struck = tf.gather(tf.cast(x[..., pitches:] > 0.5, tf.int32), column, axis=-1, batch_dims=2)
-    return tf.where(classes > 0, classes + pitches * struck, 0)
+    return strike_classes(voice_targets(x[..., :pitches], num_voices), x, pitches)
 
 
 @keras.saving.register_keras_serializable(package="mguv")

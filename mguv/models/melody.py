@@ -14,7 +14,8 @@ decoder's inputs and outputs stay piano-roll steps [..., channels] (P frames, th
 the representation has them), so plots, MIDI, metrics and the SavedModel are unchanged.
 
 A step where several pitches sound keeps only the highest (the melody): such steps are not
-representable, and the NLL is that of the melody the step reduces to.
+representable, and the NLL is that of the melody the step reduces to. ``lstm_attention``'s voices
+use the same classes, one set per voice (``strike_classes``, ``class_channels``).
 """
 
 import keras
@@ -31,9 +32,16 @@ def melody_classes(x, pitches):
     top = ops.max(frames * (ops.arange(pitches, dtype="int32") + 1), axis=-1)     # 0, or column + 1
     if x.shape[-1] == pitches:
         return top
+    return strike_classes(top[..., None], x, pitches)[..., 0]
+
+
+def strike_classes(classes, x, pitches):
+    """Frame classes int32 [..., V] (0 = rest, j + 1 = pitch column j sounds; V voices, or 1) of a
+    roll with onsets x {0, 1} [..., 2 * pitches] -> the classes with onsets: j + 1 while the pitch
+    is held, pitches + j + 1 on the step where it is struck."""
     onsets = ops.cast(x[..., pitches:] > 0.5, "int32")
-    struck = ops.take_along_axis(onsets, ops.expand_dims(ops.maximum(top - 1, 0), -1), axis=-1)[..., 0]
-    return ops.where(top > 0, top + pitches * struck, 0)
+    struck = ops.take_along_axis(onsets, ops.maximum(classes - 1, 0), axis=-1)
+    return ops.where(classes > 0, classes + pitches * struck, 0)
 
 
 def class_channels(values, pitches, onsets):

@@ -230,6 +230,7 @@ class HierVaeModel:
     decoder_layers: int = 2
     dropout: float = 0.1
     input_dropout: float = 0.0
+    scheduled_sampling: float = 0.0
     output: str = "bernoulli"
     nade_units: int = 128
     prior: str = "none"
@@ -251,7 +252,7 @@ class HierVaeModel:
 
         core = LstmDecoder(steps // self.num_subsequences, representation.channels, units=self.decoder_units,
                            num_layers=self.decoder_layers, dropout=self.dropout, input_dropout=self.input_dropout,
-                           pos_weight=train.pos_weight, output=self.output, nade_units=self.nade_units,
+                           pos_weight=train.pos_weight, scheduled_sampling=self.scheduled_sampling, output=self.output, nade_units=self.nade_units,
                            pitch_groups=pitch_groups_of(representation), name="core")
         return _vae(self, train, _encoder(self, representation),
                     HierarchicalDecoder(core, self.num_subsequences, self.conductor_units, self.conductor_layers,

@@ -79,3 +79,13 @@ def test_encoder_subsequences_pick_the_hierarchical_encoder_and_must_divide_the_
         assert isinstance(model.encoder, HierarchicalEncoder) and model.encoder.num_subsequences == 2
         with pytest.raises(UsageError, match="encoder_subsequences"):
             configs.override(configs.get(name), [f"model.encoder_subsequences={steps + 1}"]).build_model()
+
+
+def test_scheduled_sampling_reaches_the_lower_decoder_and_trains():
+    config = configs.override(configs.get("hier_vae-tiny"), ["model.scheduled_sampling=0.5"])
+    model = config.build_model()
+    assert model.decoder.core.scheduled_sampling == 0.5
+    model.compile(optimizer=config.train.build_optimizer())
+    x = (np.random.default_rng(0).random((4,) + config.representation.shape) < 0.1).astype(np.float32)
+    logs = model.train_on_batch(x, return_dict=True)
+    assert np.isfinite(logs["loss"])

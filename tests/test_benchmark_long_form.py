@@ -36,11 +36,40 @@ def test_walks_start_at_the_start_tune_in_data_space():
     assert ((0 <= walks["latent"]) & (walks["latent"] <= 1)).all()
 
 
+class _EchoModel:
+    """Encodes to a fixed posterior and decodes the tune it last encoded, flipping step 0 of every
+    tune when ``flip``: a stand-in whose sampled accuracy is known."""
+
+    def __init__(self, flip):
+        self.flip, self.decoder, self.seen, self.zs = flip, self, None, []
+
+    def encode(self, x, training=False):
+        self.seen = x
+        return np.zeros((len(x), 3), np.float32), np.zeros((len(x), 3), np.float32)
+
+    def generate(self, z, noise=None):
+        assert noise is not None and noise.shape == self.seen.shape  # every step is drawn
+        self.zs.append(z)
+        roll = self.seen.copy()
+        if self.flip:
+            roll[:, 0] = 1.0 - roll[:, 0]
+        return None, roll
+
+
+def test_sampled_accuracy_draws_z_and_steps_and_counts_whole_steps():
+    x = np.random.default_rng(0).random((5, 8, 3)) < 0.3
+    model = _EchoModel(flip=False)
+    assert bench.sampled_accuracy(model, x, np.random.default_rng(0), draws=2, batch_size=4) == 1.0
+    assert len(model.zs) == 4 and not np.allclose(model.zs[0], model.zs[1])  # z ~ q(z|x), not its mean
+    assert bench.sampled_accuracy(_EchoModel(flip=True), x, np.random.default_rng(0)) == 7 / 8
+
+
 def row(config, free, mono):
     walk = {"monotonic_share": mono, "strictly_rising_share": 0.0, "step_cv_median": 0.5,
             "mean_distance_by_point": [0.0, 0.1]}
     return {"config": config, "family": config.split("-")[0], "data": "nottingham/melody", "params": 10,
             "train_seconds": 60.0, "epochs": 2, "accuracy_teacher_forced": 0.9, "accuracy_free_running": free,
+            "accuracy_free_running_sampled": free / 2,
             "onset_f1_free_running": 0.5, "kl_nats": 20.0, "elbo_nats_per_step": -1.0,
             "sample_note_density_rel_err": 0.1, "sample_polyphony_rel_err": 0.1, "sample_pitch_class_l1": 0.1,
             "interpolation": {"latent": walk, "data_space": walk}}

@@ -215,6 +215,8 @@ class HierVaeModel:
     Attributes:
       num_subsequences: U; must divide the segment's steps (8 x 4 steps for 32).
       conductor_units, conductor_layers: the conductor LSTM.
+      carry_last_step: each subsequence's first input is the last step of the one before, as in
+        MusicVAE (False: zeros, every subsequence decoded from its embedding alone).
       (The others as in ``LstmVaeModel``; decoder_* and output are the lower decoder's, prior_* z's.)
     """
 
@@ -226,6 +228,7 @@ class HierVaeModel:
     num_subsequences: int = 8
     conductor_units: int = 256
     conductor_layers: int = 2
+    carry_last_step: bool = False
     decoder_units: int = 256
     decoder_layers: int = 2
     dropout: float = 0.1
@@ -256,5 +259,5 @@ class HierVaeModel:
                            pitch_groups=pitch_groups_of(representation), name="core")
         return _vae(self, train, _encoder(self, representation),
                     HierarchicalDecoder(core, self.num_subsequences, self.conductor_units, self.conductor_layers,
-                                        name="decoder"), _vector_prior(self, train))
+                                        self.carry_last_step, name="decoder"), _vector_prior(self, train))
 

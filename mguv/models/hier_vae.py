@@ -3,9 +3,13 @@
 A conductor LSTM turns z into U embeddings, one per subsequence (8 subsequences of 4 steps for a
 32-step segment by default). A lower decoder decodes each subsequence from its own embedding
 only: the embedding is its "z", which for ``mguv.models.lstm_vae.LstmDecoder`` means the initial
-state of every layer and an input concatenated to every step. Each subsequence starts from a zero
-input, so the lower decoder cannot carry a phrase along by itself and has to follow the conductor,
-which is what keeps MusicVAE's long sequences from ignoring z.
+state of every layer and an input concatenated to every step. Its state starts afresh in every
+subsequence, so the lower decoder cannot carry a phrase along by itself and has to follow the
+conductor, which is what keeps MusicVAE's long sequences from ignoring z. The first input of a
+subsequence is zeros by default; with ``carry_last_step`` it is the last step of the one before (the
+data in training, the decoder's own output when running free), as in MusicVAE, so a note tied over
+a bar line and the interval into a bar's first note can be seen; the subsequences then run one
+after the other when free-running.
 
 ``HierarchicalDecoder`` wraps that lower decoder (any decoder part whose ``steps`` is one
 subsequence) instead of being a second model class; the subsequences run as one batch.
@@ -107,11 +111,15 @@ class HierarchicalDecoder(keras.layers.Layer):
         conductor's embeddings [batch * U, conductor_units] as its z.
       num_subsequences: U.
       conductor_units, conductor_layers: the conductor LSTM.
+      carry_last_step: feed the last step of the subsequence before as each subsequence's first
+        input (zeros for the first); False starts every subsequence from zeros.
     """
 
-    def __init__(self, core, num_subsequences=8, conductor_units=256, conductor_layers=2, **kwargs):
+    def __init__(self, core, num_subsequences=8, conductor_units=256, conductor_layers=2, carry_last_step=False,
+                 **kwargs):
         super().__init__(**kwargs)
         self.core = core
+        self.carry_last_step = bool(carry_last_step)
         self.num_subsequences = int(num_subsequences)
         self.conductor_units, self.conductor_layers = int(conductor_units), int(conductor_layers)
         self.conductor = Conductor(self.num_subsequences, self.conductor_units, self.conductor_layers,
@@ -139,17 +147,36 @@ class HierarchicalDecoder(keras.layers.Layer):
         """[batch * U, steps / U, ...] -> [batch, steps, ...]."""
         return ops.reshape(y, (-1, self.num_subsequences * self.sub_steps) + tuple(y.shape[2:]))
 
+    def _first_inputs(self, x):
+        """x [batch, steps, pitches] -> each subsequence's first input [batch * U, pitches]: the last
+        step of the one before, zeros for the first."""
+        last = x[:, self.sub_steps - 1::self.sub_steps][:, :-1]                       # [batch, U - 1, pitches]
+        return ops.reshape(ops.pad(last, [[0, 0], [1, 0], [0, 0]]), (-1, x.shape[-1]))
+
     def call(self, z, x, training=False):
         """z [batch, latent], x [batch, steps, pitches] -> outputs [batch, steps, pitches]."""
-        return self._join(self.core(self._embeddings(z, training), self._split(x), training=training))
+        first = self._first_inputs(x) if self.carry_last_step else None
+        return self._join(self.core(self._embeddings(z, training), self._split(x), training=training, first=first))
 
     def generate(self, z, noise=None, temperature=1.0):
         """Free-running decoding (see ``LstmDecoder.generate``): z [batch, latent], noise uniform
         [batch, steps, pitches] or None for greedy -> (probs, roll), each [batch, steps, pitches]."""
         z = ops.convert_to_tensor(z, "float32")
-        noise = None if noise is None else self._split(ops.convert_to_tensor(noise, "float32"))
-        probs, roll = self.core.generate(self._embeddings(z), noise=noise, temperature=temperature)
-        return self._join(probs), self._join(roll)
+        if not self.carry_last_step:  # the subsequences are independent given z: one batch
+            noise = None if noise is None else self._split(ops.convert_to_tensor(noise, "float32"))
+            probs, roll = self.core.generate(self._embeddings(z), noise=noise, temperature=temperature)
+            return self._join(probs), self._join(roll)
+        embeddings = self.conductor(z)                                                # [batch, U, units]
+        noise = None if noise is None else ops.convert_to_tensor(noise, "float32")
+        probs, rolls, first = [], [], None
+        for u in range(self.num_subsequences):
+            steps = slice(u * self.sub_steps, (u + 1) * self.sub_steps)
+            p, roll = self.core.generate(embeddings[:, u], noise=None if noise is None else noise[:, steps],
+                                         temperature=temperature, first=first)
+            probs.append(p)
+            rolls.append(roll)
+            first = roll[:, -1]
+        return ops.concatenate(probs, axis=1), ops.concatenate(rolls, axis=1)
 
     def reconstruction_loss(self, x, outputs):
         return self.core.reconstruction_loss(x, outputs)
@@ -166,7 +193,7 @@ class HierarchicalDecoder(keras.layers.Layer):
     def get_config(self):
         return {**super().get_config(), "core": keras.saving.serialize_keras_object(self.core),
                 "num_subsequences": self.num_subsequences, "conductor_units": self.conductor_units,
-                "conductor_layers": self.conductor_layers}
+                "conductor_layers": self.conductor_layers, "carry_last_step": self.carry_last_step}
 
     @classmethod
     def from_config(cls, config):

@@ -126,22 +126,26 @@ class LstmDecoder(keras.layers.Layer):
         parts = ops.split(flat, 2 * self.num_layers, axis=-1)
         return [[parts[2 * i], parts[2 * i + 1]] for i in range(self.num_layers)]
 
-    def call(self, z, x, training=False):
-        """z [batch, latent], x [batch, steps, pitches] -> logits [batch, steps, pitches]."""
-        prev = self._shift(x)
+    def call(self, z, x, training=False, first=None):
+        """z [batch, latent], x [batch, steps, pitches] -> logits [batch, steps, pitches]; ``first``
+        [batch, pitches] is the input of step 0 (zeros when None)."""
+        prev = self._shift(x, first)
         if training and self.scheduled_sampling > 0:
             guess = self.greedy(ops.stop_gradient(self._logits(z, prev, training, x)))
             use = keras.random.uniform(ops.shape(prev)[:2], seed=self.seed_generator) < self.scheduled_sampling
-            prev = ops.where(use[:, :, None], self._shift(guess), prev)
+            prev = ops.where(use[:, :, None], self._shift(guess, first), prev)
         if training and self.input_dropout > 0:
             keep = keras.random.uniform(ops.shape(prev)[:2], seed=self.seed_generator) >= self.input_dropout
             prev = prev * ops.cast(keep, prev.dtype)[:, :, None]
         return self._logits(z, prev, training, x)
 
     @staticmethod
-    def _shift(x):
-        """The previous-step inputs: x [batch, steps, pitches] moved one step later, zeros first."""
-        return ops.pad(x[:, :-1], [[0, 0], [1, 0], [0, 0]])
+    def _shift(x, first=None):
+        """The previous-step inputs: x [batch, steps, pitches] moved one step later, with ``first``
+        [batch, pitches] (zeros when None) in front."""
+        if first is None:
+            return ops.pad(x[:, :-1], [[0, 0], [1, 0], [0, 0]])
+        return ops.concatenate([ops.expand_dims(ops.cast(first, x.dtype), 1), x[:, :-1]], axis=1)
 
     def _logits(self, z, prev, training, x=None):
         """Per-channel logits [batch, steps, pitches]; a NADE's are conditioned on x inside a step."""
@@ -169,11 +173,12 @@ class LstmDecoder(keras.layers.Layer):
         threshold = 0.5 if noise is None else noise
         return ops.sigmoid(logits), ops.cast(p > threshold, h.dtype)
 
-    def generate(self, z, noise=None, temperature=1.0):
+    def generate(self, z, noise=None, temperature=1.0, first=None):
         """Free-running decoding inside the graph.
 
         Args:
           z: [batch, latent].
+          first: the input of step 0 [batch, pitches] (zeros when None), as in ``call``.
           noise: uniform [0, 1) draws [batch, steps, pitches] for Bernoulli sampling; None decodes
             greedily (a cell is on when its probability > 0.5).
           temperature: scalar; logits are divided by it before the sigmoid (-> 0 is greedy).
@@ -189,7 +194,8 @@ class LstmDecoder(keras.layers.Layer):
         """
         z = ops.convert_to_tensor(z, "float32")
         states = self._initial_states(z)
-        prev = ops.zeros((ops.shape(z)[0], self.num_pitches), z.dtype)
+        prev = (ops.zeros((ops.shape(z)[0], self.num_pitches), z.dtype) if first is None
+                else ops.cast(first, z.dtype))
         temperature = ops.maximum(ops.convert_to_tensor(temperature, "float32"), 1e-4)
         offset = 0.0 if noise is None else math.log(self.pos_weight)
         probs, roll = [], []

@@ -10,9 +10,10 @@ from mguv.models.lstm_vae import LstmDecoder
 STEPS, PITCHES, U = 16, 10, 4
 
 
-def decoder():
+def decoder(carry_last_step=False):
     core = LstmDecoder(STEPS // U, PITCHES, units=8, num_layers=1)
-    part = HierarchicalDecoder(core, num_subsequences=U, conductor_units=6, conductor_layers=1)
+    part = HierarchicalDecoder(core, num_subsequences=U, conductor_units=6, conductor_layers=1,
+                               carry_last_step=carry_last_step)
     part.build((None, 5), (None, STEPS, PITCHES))
     return part
 
@@ -40,6 +41,27 @@ def test_generate_feeds_back_its_own_samples_per_subsequence():
     assert probs.shape == roll.shape == (2, STEPS, PITCHES) and set(np.unique(roll)) <= {0.0, 1.0}
     # Teacher-forcing the sampled roll reproduces the free-running probabilities.
     np.testing.assert_allclose(tf.sigmoid(part(z, roll)).numpy(), probs, atol=1e-5)
+
+
+def test_carrying_the_last_step_links_a_subsequence_to_the_one_before_only_through_it():
+    part = decoder(carry_last_step=True)
+    z = tf.random.stateless_normal([3, 5], seed=[1, 2])
+    x = (np.random.default_rng(0).random((3, STEPS, PITCHES)) < 0.2).astype(np.float32)
+    before = part(z, x).numpy()
+    changed = x.copy()
+    changed[:, 4:7] = 1.0 - changed[:, 4:7]  # subsequence 2 but its last step
+    np.testing.assert_allclose(np.delete(before, range(5, 8), axis=1),
+                               np.delete(part(z, changed).numpy(), range(5, 8), axis=1), atol=1e-6)
+    changed[:, 7] = 1.0 - changed[:, 7]  # its last step is subsequence 3's first input
+    after = part(z, changed).numpy()
+    assert not np.allclose(after[:, 8], before[:, 8])
+    np.testing.assert_allclose(after[:, 12:], before[:, 12:], atol=1e-6)
+    # Free-running feeds its own last step on: teacher-forcing its roll gives the same probabilities.
+    noise = tf.random.stateless_uniform([3, STEPS, PITCHES], seed=[5, 6])
+    probs, roll = (v.numpy() for v in part.generate(z, noise=noise, temperature=1.0))
+    np.testing.assert_allclose(tf.sigmoid(part(z, roll)).numpy(), probs, atol=1e-5)
+    restored = HierarchicalDecoder.from_config(part.get_config())
+    assert restored.carry_last_step and not HierarchicalDecoder.from_config(decoder().get_config()).carry_last_step
 
 
 def test_hier_vae_config_builds_on_the_vae_base():

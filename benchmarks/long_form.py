@@ -5,6 +5,7 @@ embedding per bar) on 16 bars of 4/4, same data, split and training budget.
     python benchmarks/long_form.py                       # Nottingham melodies, ~45 min on 2 cores
     python benchmarks/long_form.py --full --minutes 80   # also the full files with a NADE output
     python benchmarks/long_form.py --quick               # tiny models, a smoke test
+    python benchmarks/long_form.py --set model.decoder_units=1024 ...   # larger models (a GPU)
 
 Data: ``nottingham/melody`` (the melody files) from ``--data`` (default ../shared/data/nottingham),
 16-bar segments of the 4/4 tunes cut at bar lines, one starting every 2 bars, with onsets;
@@ -63,6 +64,14 @@ SAMPLED_DRAWS = 3
 def tiny(name):
     """--quick: the config's settings shrunk to a smoke test's."""
     return TINY + (["model.conductor_units=16"] if name.startswith("hier_vae") else [])
+
+
+def row_config(name, quick=False, sets=()):
+    """The config a row trains: ``name`` on the benchmark's split, shrunk with ``quick``, then the
+    user's ``--set`` overrides (to scale the models up on a bigger machine)."""
+    from mguv import configs
+
+    return configs.override(configs.get(name), DATA_SETS + (tiny(name) if quick else []) + list(sets))
 
 
 def _peak_mb():
@@ -328,6 +337,8 @@ def main(argv=None):
     p.add_argument("--minutes", type=float, default=40.0, help="training budget of all rows together")
     p.add_argument("--full", action="store_true", help="also the full files (melody + chords) with a NADE output")
     p.add_argument("--quick", action="store_true", help="tiny models, seconds per row (a smoke test)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a setting of every row, e.g. model.decoder_units=1024 (repeatable)")
     p.add_argument("--runs", default="runs/long_form", help="where the runs go")
     p.add_argument("--out", default=os.path.join(ROOT, "docs", "results"), help="where the results go")
     args = p.parse_args(argv)
@@ -335,6 +346,8 @@ def main(argv=None):
         raise UsageError(f"--data {args.data}: no such folder (the Nottingham MIDI dataset)")
     if args.minutes <= 0:
         raise UsageError(f"--minutes {args.minutes:g}: must be positive")
+    plan = [(name, variant, share, row_config(name, args.quick, args.set))  # a bad --set fails here, at once
+            for name, variant, share in (FULL_ROWS if args.full else ROWS)]
     quiet_tensorflow()
 
     from mguv import configs
@@ -346,8 +359,7 @@ def main(argv=None):
     figures = os.path.join(args.out, "long_form")
     os.makedirs(figures, exist_ok=True)
     rows = []
-    for name, variant, share in (FULL_ROWS if args.full else ROWS):
-        config = configs.override(configs.get(name), DATA_SETS + (tiny(name) if args.quick else []))
+    for name, variant, share, config in plan:
         run = os.path.join(args.runs, f"{name}-{variant}")
         shutil.rmtree(run, ignore_errors=True)
         print(f"== {name} on {variant}: {share * args.minutes:.1f} min of training", file=sys.stderr)
@@ -357,11 +369,13 @@ def main(argv=None):
         rows.append(score_row(name, variant, run, summary, seed=0, figure=figure))
     plot_positions(rows, os.path.join(figures, "accuracy_by_position.png"),
                    int(configs.get(FLAT).representation.steps_per_bar))
-    probes = [run_probe(name, bars, tiny(name) if args.quick else []) for name in (FLAT, HIER) for bars in (2, 16)]
+    probes = [run_probe(name, bars, (tiny(name) if args.quick else []) + args.set)
+              for name in (FLAT, HIER) for bars in (2, 16)]
     hier = next((r for r in rows if r["config"] == HIER), rows[-1])
     result = {
         "command": "python benchmarks/long_form.py" + (" --quick" if args.quick else "") + (" --full" if args.full else "")
-                   + (f" --minutes {args.minutes:g}" if args.minutes != 40.0 else ""),
+                   + (f" --minutes {args.minutes:g}" if args.minutes != 40.0 else "")
+                   + "".join(f" --set {a}" for a in args.set),
         "date": time.strftime("%Y-%m-%d"),
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores",
         "runs": rows, "targets": targets(rows), "probes": probes,

@@ -94,3 +94,13 @@ def test_a_missing_data_folder_is_one_line_and_exit_2(tmp_path):
                            str(tmp_path / "nowhere")], capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0 and "no such folder" in done.stderr
+
+
+def test_set_scales_every_row_and_a_bad_one_is_one_line_and_exit_2(tmp_path):
+    config = bench.row_config("hier_vae-16bar", sets=["model.decoder_units=64"])
+    assert config.model.decoder_units == 64 and config.train.split == "file" and config.train.val_fraction == 0.15
+    assert bench.row_config("hier_vae-16bar", quick=True).model.decoder_units == 16
+    done = subprocess.run([sys.executable, str(REPO / "benchmarks" / "long_form.py"), "--data", str(tmp_path),
+                           "--set", "model.no_such_thing=1"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0 and "no_such_thing" in done.stderr

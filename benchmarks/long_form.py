@@ -66,12 +66,23 @@ def tiny(name):
     return TINY + (["model.conductor_units=16"] if name.startswith("hier_vae") else [])
 
 
-def row_config(name, quick=False, sets=()):
-    """The config a row trains: ``name`` on the benchmark's split, shrunk with ``quick``, then the
-    user's ``--set`` overrides (to scale the models up on a bigger machine)."""
+def row_sets(name, sets):
+    """The ``--set`` assignments that config ``name`` takes: a ``model.`` setting goes only to rows
+    whose family has it (``model.conductor_units`` to the hierarchical rows), the others to all."""
+    import dataclasses
+
     from mguv import configs
 
-    return configs.override(configs.get(name), DATA_SETS + (tiny(name) if quick else []) + list(sets))
+    fields = {f.name for f in dataclasses.fields(configs.get(name).model)}
+    return [a for a in sets if not a.startswith("model.") or a.split("=", 1)[0][len("model."):] in fields]
+
+
+def row_config(name, quick=False, sets=()):
+    """The config a row trains: ``name`` on the benchmark's split, shrunk with ``quick``, then the
+    user's ``--set`` overrides that it takes (to scale the models up on a bigger machine)."""
+    from mguv import configs
+
+    return configs.override(configs.get(name), DATA_SETS + (tiny(name) if quick else []) + row_sets(name, sets))
 
 
 def _peak_mb():
@@ -140,7 +151,8 @@ def hamming_walks(model, x, rng, pairs=PAIRS, points=POINTS):
 def sampled_accuracy(model, x, rng, draws=SAMPLED_DRAWS, batch_size=64):
     """MusicVAE's "sampling" reconstruction accuracy of tunes x bool [n, steps, channels]: z drawn
     from the posterior and every step drawn from the decoder (temperature 1, its own draws fed
-    back), ``draws`` times per tune; the share of steps whose every channel equals the input's."""
+    back), ``draws`` times per tune -> the share of steps whose every channel equals the input's, a
+    fraction in [0, 1]."""
     import numpy as np
 
     same, total = 0, 0
@@ -268,7 +280,7 @@ def markdown(result):
         "every channel equals the input's; teacher-forced = each step's most likely value given the true steps "
         "before it, free-running (greedy) = greedy decoding from the posterior mean, free-running (sampled) = MusicVAE's "
         "sampling accuracy: z drawn from the posterior and every step drawn from the decoder, 3 draws per tune; "
-        "the targets are judged on the greedy figure, the higher of the two. The melody models give one class per "
+        "the targets are judged on the greedy figure. The melody models give one class per "
         "step (rest, a pitch held, a pitch struck) and read the tune bar by bar (`mguv.configs.long_form`).",
         "",
         "| config | data | params | train min | epochs | TF accuracy | free accuracy (greedy) "
@@ -346,9 +358,15 @@ def main(argv=None):
         raise UsageError(f"--data {args.data}: no such folder (the Nottingham MIDI dataset)")
     if args.minutes <= 0:
         raise UsageError(f"--minutes {args.minutes:g}: must be positive")
-    plan = [(name, variant, share, row_config(name, args.quick, args.set))  # a bad --set fails here, at once
-            for name, variant, share in (FULL_ROWS if args.full else ROWS)]
+    rows_planned = FULL_ROWS if args.full else ROWS
+    for assignment in args.set:
+        if not any(assignment in row_sets(name, [assignment]) for name, _, _ in rows_planned):
+            raise UsageError(f"--set {assignment}: no model of the benchmark has that setting")
+    # A bad --set fails here, before anything trains: its name, its value, and the model it builds.
+    plan = [(name, variant, share, row_config(name, args.quick, args.set)) for name, variant, share in rows_planned]
     quiet_tensorflow()
+    for *_, config in plan:
+        config.build_model()
 
     from mguv import configs
     from mguv.io import write_json, write_text
@@ -369,7 +387,7 @@ def main(argv=None):
         rows.append(score_row(name, variant, run, summary, seed=0, figure=figure))
     plot_positions(rows, os.path.join(figures, "accuracy_by_position.png"),
                    int(configs.get(FLAT).representation.steps_per_bar))
-    probes = [run_probe(name, bars, (tiny(name) if args.quick else []) + args.set)
+    probes = [run_probe(name, bars, (tiny(name) if args.quick else []) + row_sets(name, args.set))
               for name in (FLAT, HIER) for bars in (2, 16)]
     hier = next((r for r in rows if r["config"] == HIER), rows[-1])
     result = {

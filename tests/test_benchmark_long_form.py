@@ -45,7 +45,7 @@ class _EchoModel:
 
     def encode(self, x, training=False):
         self.seen = x
-        return np.zeros((len(x), 3), np.float32), np.zeros((len(x), 3), np.float32)
+        return np.zeros((len(x), 3), np.float32), np.full((len(x), 3), np.log(0.25), np.float32)  # sigma 0.5
 
     def generate(self, z, noise=None):
         assert noise is not None and noise.shape == self.seen.shape  # every step is drawn
@@ -61,6 +61,8 @@ def test_sampled_accuracy_draws_z_and_steps_and_counts_whole_steps():
     model = _EchoModel(flip=False)
     assert bench.sampled_accuracy(model, x, np.random.default_rng(0), draws=2, batch_size=4) == 1.0
     assert len(model.zs) == 4 and not np.allclose(model.zs[0], model.zs[1])  # z ~ q(z|x), not its mean
+    spread = np.concatenate(model.zs).std()
+    assert 0.3 < spread < 0.7  # sigma = exp(logvar / 2) = 0.5
     assert bench.sampled_accuracy(_EchoModel(flip=True), x, np.random.default_rng(0)) == 7 / 8
 
 
@@ -87,6 +89,7 @@ def test_targets_hold_the_hierarchical_row_against_the_flat_one():
                           "microseconds_per_step": 60.0, "peak_memory_mb": 1200.0}]}
     md = bench.markdown(result)
     assert "| hier_vae-16bar | nottingham/melody |" in md and "**no**" in md and "| 16 | 256 |" in md
+    assert "free accuracy (sampled)" in md and "| 0.700 | 0.350 |" in md  # greedy, then sampled
 
 
 def test_a_missing_data_folder_is_one_line_and_exit_2(tmp_path):
@@ -96,9 +99,12 @@ def test_a_missing_data_folder_is_one_line_and_exit_2(tmp_path):
     assert done.stderr.strip().count("\n") == 0 and "no such folder" in done.stderr
 
 
-def test_set_scales_every_row_and_a_bad_one_is_one_line_and_exit_2(tmp_path):
-    config = bench.row_config("hier_vae-16bar", sets=["model.decoder_units=64"])
-    assert config.model.decoder_units == 64 and config.train.split == "file" and config.train.val_fraction == 0.15
+def test_set_scales_the_rows_that_have_the_setting_and_a_bad_one_is_one_line_and_exit_2(tmp_path):
+    sets = ["model.decoder_units=64", "model.conductor_units=32", "free_bits=256"]
+    hier, flat = bench.row_config("hier_vae-16bar", sets=sets), bench.row_config("lstm_vae-16bar", sets=sets)
+    assert hier.model.decoder_units == flat.model.decoder_units == 64 and hier.model.conductor_units == 32
+    assert hier.train.free_bits == flat.train.free_bits == 256 and flat.train.split == "file"
+    assert flat.train.val_fraction == 0.15
     assert bench.row_config("hier_vae-16bar", quick=True).model.decoder_units == 16
     done = subprocess.run([sys.executable, str(REPO / "benchmarks" / "long_form.py"), "--data", str(tmp_path),
                            "--set", "model.no_such_thing=1"], capture_output=True, text=True, timeout=300)

@@ -255,7 +255,8 @@ class HierVaeModel:
 
         core = LstmDecoder(steps // self.num_subsequences, representation.channels, units=self.decoder_units,
                            num_layers=self.decoder_layers, dropout=self.dropout, input_dropout=self.input_dropout,
-                           pos_weight=train.pos_weight, scheduled_sampling=self.scheduled_sampling, output=self.output, nade_units=self.nade_units,
+                           pos_weight=train.pos_weight, scheduled_sampling=self.scheduled_sampling, output=self.output,
+                           nade_units=self.nade_units,
                            pitch_groups=pitch_groups_of(representation), name="core")
         return _vae(self, train, _encoder(self, representation),
                     HierarchicalDecoder(core, self.num_subsequences, self.conductor_units, self.conductor_layers,

@@ -12,7 +12,8 @@ a bar line and the interval into a bar's first note can be seen; the subsequence
 after the other when free-running.
 
 ``HierarchicalDecoder`` wraps that lower decoder (any decoder part whose ``steps`` is one
-subsequence) instead of being a second model class; the subsequences run as one batch.
+subsequence) instead of being a second model class; the subsequences run as one batch (one after
+the other when free-running with ``carry_last_step``).
 ``HierarchicalEncoder`` is the matching encoder part (MusicVAE's for its 16-bar trios): a biLSTM per
 subsequence, then one over their summaries, so no step is more than a bar and U summaries away from
 z, where a flat biLSTM's final states must carry the first bar of a 256-step piece through 256 steps.
@@ -103,7 +104,9 @@ class HierarchicalDecoder(keras.layers.Layer):
 
     Training: ``call(z, x)`` -> the lower decoder's outputs (logits) [batch, steps, pitches],
     teacher-forced inside each subsequence. Generation: ``generate(z, noise, temperature)`` ->
-    (probs, roll) [batch, steps, pitches], every subsequence free-running from its embedding.
+    (probs, roll) [batch, steps, pitches], every subsequence free-running from its embedding (and,
+    with ``carry_last_step``, the last step drawn in the one before). The lower decoder takes a
+    ``first`` input (``LstmDecoder`` does) only when the last step is carried.
     Losses, predictions and metrics are the lower decoder's, over the whole segment.
 
     Args:
@@ -155,8 +158,10 @@ class HierarchicalDecoder(keras.layers.Layer):
 
     def call(self, z, x, training=False):
         """z [batch, latent], x [batch, steps, pitches] -> outputs [batch, steps, pitches]."""
-        first = self._first_inputs(x) if self.carry_last_step else None
-        return self._join(self.core(self._embeddings(z, training), self._split(x), training=training, first=first))
+        embeddings, parts = self._embeddings(z, training), self._split(x)
+        if self.carry_last_step:
+            return self._join(self.core(embeddings, parts, training=training, first=self._first_inputs(x)))
+        return self._join(self.core(embeddings, parts, training=training))
 
     def generate(self, z, noise=None, temperature=1.0):
         """Free-running decoding (see ``LstmDecoder.generate``): z [batch, latent], noise uniform

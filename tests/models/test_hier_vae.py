@@ -49,10 +49,10 @@ def test_carrying_the_last_step_links_a_subsequence_to_the_one_before_only_throu
     x = (np.random.default_rng(0).random((3, STEPS, PITCHES)) < 0.2).astype(np.float32)
     before = part(z, x).numpy()
     changed = x.copy()
-    changed[:, 4:7] = 1.0 - changed[:, 4:7]  # subsequence 2 but its last step
+    changed[:, 4:7] = 1.0 - changed[:, 4:7]  # subsequence 1 (from 0) but its last step
     np.testing.assert_allclose(np.delete(before, range(5, 8), axis=1),
                                np.delete(part(z, changed).numpy(), range(5, 8), axis=1), atol=1e-6)
-    changed[:, 7] = 1.0 - changed[:, 7]  # its last step is subsequence 3's first input
+    changed[:, 7] = 1.0 - changed[:, 7]  # its last step is subsequence 2's first input
     after = part(z, changed).numpy()
     assert not np.allclose(after[:, 8], before[:, 8])
     np.testing.assert_allclose(after[:, 12:], before[:, 12:], atol=1e-6)

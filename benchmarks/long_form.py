@@ -350,7 +350,7 @@ def main(argv=None):
     p.add_argument("--full", action="store_true", help="also the full files (melody + chords) with a NADE output")
     p.add_argument("--quick", action="store_true", help="tiny models, seconds per row (a smoke test)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a setting of every row, e.g. model.decoder_units=1024 (repeatable)")
+                   help="override a setting of the rows whose model has it, e.g. model.decoder_units=1024 (repeatable)")
     p.add_argument("--runs", default="runs/long_form", help="where the runs go")
     p.add_argument("--out", default=os.path.join(ROOT, "docs", "results"), help="where the results go")
     args = p.parse_args(argv)

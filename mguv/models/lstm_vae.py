@@ -178,10 +178,10 @@ class LstmDecoder(keras.layers.Layer):
 
         Args:
           z: [batch, latent].
-          first: the input of step 0 [batch, pitches] (zeros when None), as in ``call``.
           noise: uniform [0, 1) draws [batch, steps, pitches] for Bernoulli sampling; None decodes
             greedily (a cell is on when its probability > 0.5).
           temperature: scalar; logits are divided by it before the sigmoid (-> 0 is greedy).
+          first: the input of step 0 [batch, pitches] (zeros when None), as in ``call``.
 
         Sampling draws from the calibrated probabilities: the weighted BCE trains the logits to
         log(pos_weight) + the data's log-odds, so that offset is taken off before sampling (without

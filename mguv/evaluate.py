@@ -94,9 +94,11 @@ def score_segments(model, rep, x, batch_size=DEFAULT_BATCH_SIZE, progress=False)
     within half a step; ``mguv.note_metrics``), with the teacher-forced roll = each step's most
     likely value given the true steps before it (probabilities > 0.5 for independent cells, the
     most likely class for the melody output) and the free-running roll = greedy decoding from mu;
-    ``step_accuracy_{teacher_forced,free_running}``, MusicVAE's reconstruction accuracy: the share
+    ``step_accuracy_{teacher_forced,free_running}``, MusicVAE's accuracy made strict: the share
     of steps whose every channel equals the input's, and ``step_accuracy_by_position`` the same
-    per step of the segment; ``arrays`` holds what the plots need: "mean" float32 [segments,
+    per step of the segment; ``event_accuracy_{teacher_forced,free_running}``, the same over
+    MusicVAE's melody events of the top line (``note_metrics.melody_events``; a held note counts
+    whatever its pitch), beside ``event_accuracy_no_event_baseline`` (always "no event"); ``arrays`` holds what the plots need: "mean" float32 [segments,
     latent] (mu), "density" [segments] (fraction of active cells), "kl_per_dim" [latent] nats,
     "pitch_f1" and "pitch_support" [pitches].
     """
@@ -108,6 +110,7 @@ def score_segments(model, rep, x, batch_size=DEFAULT_BATCH_SIZE, progress=False)
     pitch = np.zeros((4, rep.num_pitches), np.int64)
     onsets = {"teacher_forced": np.zeros(3, np.int64), "free_running": np.zeros(3, np.int64)}
     same_step = {mode: np.zeros(rep.segment_steps, np.int64) for mode in onsets}  # per position
+    events = np.zeros(4, np.int64)  # MusicVAE's event matches (note_metrics.event_counts)
     kl_dim = np.zeros(model.latent_dim, np.float64)
     nll = 0.0
     means = []
@@ -124,6 +127,7 @@ def score_segments(model, rep, x, batch_size=DEFAULT_BATCH_SIZE, progress=False)
         copy += metrics_eval.cell_counts(frames, metrics_eval.copy_first_step(frames))
         onsets["teacher_forced"] += note_metrics.note_counts(xb, out["teacher"], rep)
         onsets["free_running"] += note_metrics.note_counts(xb, out["free"], rep)
+        events += note_metrics.event_counts(xb, out["teacher"], out["free"], rep)
         for mode, key in (("teacher_forced", "teacher"), ("free_running", "free")):
             same_step[mode] += ((out[key] > 0.5) == (xb > 0.5)).all(axis=-1).sum(axis=0)
         kl_dim += out["kl_dim"].sum(axis=0)
@@ -153,6 +157,8 @@ def score_segments(model, rep, x, batch_size=DEFAULT_BATCH_SIZE, progress=False)
                             f"onset_f1_{prefix}": f1})
     for mode, counts in same_step.items():
         metrics[f"step_accuracy_{mode}"] = float(counts.sum() / max(n * rep.segment_steps, 1))
+    for key, count in zip(("teacher_forced", "free_running", "no_event_baseline"), events[:3]):
+        metrics[f"event_accuracy_{key}"] = float(count / max(events[3], 1))
     metrics["step_accuracy_by_position"] = {mode: [float(c / max(n, 1)) for c in counts]
                                             for mode, counts in same_step.items()}
     metrics.update({

@@ -54,6 +54,7 @@ COMPARED = (("onset F1, free-running", "onset_f1_free_running", "{:.3f}"),
             ("onset F1, teacher-forced", "onset_f1_teacher_forced", "{:.3f}"),
             ("frame F1, free-running", "frame_f1_free_running", "{:.3f}"),
             ("step accuracy, free-running", "step_accuracy_free_running", "{:.3f}"),
+            ("event accuracy, free-running", "event_accuracy_free_running", "{:.3f}"),
             ("KL nats/segment", "kl_per_segment_nats", "{:.1f}"))
 
 

@@ -86,3 +86,68 @@ def onset_precision_recall_f1(counts):
     matched, ref, est = (float(c) for c in np.asarray(counts, np.int64))
     ratio = lambda num, den: num / den if den > 0 else 0.0  # noqa: E731
     return ratio(matched, est), ratio(matched, ref), ratio(2 * matched, ref + est)
+
+
+# MusicVAE's melody events, the classes its melody models predict and its accuracy counts: one per
+# step, "no event" (a note goes on sounding, or silence goes on), "note off" (silence starts) or
+# "note on" of a pitch. A held note is a no-event step whatever its pitch, so this accuracy forgives
+# a wrong pitch on every step of a note but the first; ``mguv.evaluate``'s step accuracy does not.
+NO_EVENT, NOTE_OFF, NOTE_ON = 0, 1, 2  # NOTE_ON + j: pitch column j struck
+
+
+def top_line(roll, rep):
+    """The melody of rolls [..., steps, rep.channels] (probabilities or {0, 1}; on when > 0.5): the
+    highest sounding pitch column of each step, int64 [..., steps], -1 where nothing sounds."""
+    frames = np.asarray(rep.frames(np.asarray(roll))) > 0.5
+    highest = frames.shape[-1] - 1 - np.argmax(frames[..., ::-1], axis=-1)
+    return np.where(frames.any(axis=-1), highest, -1).astype(np.int64)
+
+
+def melody_events(roll, rep, before=None):
+    """MusicVAE's melody events of the top line of rolls [..., steps, rep.channels].
+
+    A step strikes its pitch when the roll's onset cell says so (with ``rep.onsets``) or when the
+    pitch differs from the step before's; a silent step after a sounding one is a note off.
+
+    Args:
+      roll: [..., steps, rep.channels], probabilities or {0, 1}.
+      rep: the ``PianoRoll`` representation.
+      before: int [..., steps], the top line (``top_line``) of the step before each step, -1 = silence;
+        None = the roll's own, with silence before step 0. A teacher-forced prediction is read against
+        the true step before, as MusicVAE's next-step accuracy is.
+
+    Returns:
+      int64 [..., steps]: NO_EVENT, NOTE_OFF, or NOTE_ON + pitch column.
+    """
+    roll = np.asarray(roll)
+    top = top_line(roll, rep)
+    if before is None:
+        before = np.concatenate([np.full(top.shape[:-1] + (1,), -1), top[..., :-1]], axis=-1)
+    struck = top != before
+    if rep.onsets:
+        onsets = roll[..., rep.num_pitches:] > 0.5
+        struck |= np.take_along_axis(onsets, np.maximum(top, 0)[..., None], axis=-1)[..., 0]
+    events = np.where((top >= 0) & struck, NOTE_ON + top, NO_EVENT)
+    return np.where((top < 0) & (before >= 0), NOTE_OFF, events).astype(np.int64)
+
+
+def event_counts(truth, teacher, free, rep):
+    """Per-step event matches of MusicVAE's accuracy, summed over segments.
+
+    Args:
+      truth: [segments, steps, rep.channels]: the data.
+      teacher: same shape: each step's most likely value given the true steps before it (its events are
+        read against the true step before).
+      free: same shape: a free-running decoding.
+      rep: the ``PianoRoll`` representation.
+
+    Returns:
+      int64 [4]: steps whose event equals the truth's, teacher-forced and free-running; steps where
+      the truth has no event (the accuracy of always predicting "no event"); all steps.
+    """
+    true_top = top_line(truth, rep)
+    before = np.concatenate([np.full(true_top.shape[:-1] + (1,), -1), true_top[..., :-1]], axis=-1)
+    events = melody_events(truth, rep)
+    return np.array([(melody_events(teacher, rep, before) == events).sum(),
+                     (melody_events(free, rep) == events).sum(), (events == NO_EVENT).sum(), events.size],
+                    np.int64)

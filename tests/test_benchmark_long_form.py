@@ -6,9 +6,12 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from conftest import REPO
 from mguv import configs
+from mguv.note_metrics import melody_events
+from mguv.representation import PianoRoll
 
 spec = importlib.util.spec_from_file_location("long_form_benchmark", REPO / "benchmarks" / "long_form.py")
 bench = importlib.util.module_from_spec(spec)
@@ -56,14 +59,20 @@ class _EchoModel:
         return None, roll
 
 
-def test_sampled_accuracy_draws_z_and_steps_and_counts_whole_steps():
+def test_sampled_accuracy_draws_z_and_steps_and_counts_whole_steps_and_events():
+    rep = PianoRoll(num_pitches=3, segment_steps=8)
     x = np.random.default_rng(0).random((5, 8, 3)) < 0.3
     model = _EchoModel(flip=False)
-    assert bench.sampled_accuracy(model, x, np.random.default_rng(0), draws=2, batch_size=4) == 1.0
+    assert bench.sampled_accuracy(model, x, rep, np.random.default_rng(0), draws=2, batch_size=4) == {
+        "step": 1.0, "event": 1.0}
     assert len(model.zs) == 4 and not np.allclose(model.zs[0], model.zs[1])  # z ~ q(z|x), not its mean
     spread = np.concatenate(model.zs).std()
     assert 0.3 < spread < 0.7  # sigma = exp(logvar / 2) = 0.5
-    assert bench.sampled_accuracy(_EchoModel(flip=True), x, np.random.default_rng(0)) == 7 / 8
+    flipped = bench.sampled_accuracy(_EchoModel(flip=True), x, rep, np.random.default_rng(0))
+    assert flipped["step"] == 7 / 8
+    # Flipping step 0 changes its event, and step 1's wherever step 0's top line was its own.
+    wrong = (melody_events(x, rep) != melody_events(np.where(np.arange(8)[:, None] == 0, ~x, x), rep)).sum()
+    assert flipped["event"] == 1 - wrong / x[..., 0].size and wrong >= 5
 
 
 def row(config, free, mono):
@@ -71,7 +80,9 @@ def row(config, free, mono):
             "mean_distance_by_point": [0.0, 0.1]}
     return {"config": config, "family": config.split("-")[0], "data": "nottingham/melody", "params": 10,
             "train_seconds": 60.0, "epochs": 2, "accuracy_teacher_forced": 0.9, "accuracy_free_running": free,
-            "accuracy_free_running_sampled": free / 2,
+            "accuracy_free_running_sampled": free / 2, "accuracy_events_teacher_forced": 0.95,
+            "accuracy_events_free_running": free + 0.1, "accuracy_events_free_running_sampled": free / 2 + 0.1,
+            "accuracy_events_no_event_baseline": 0.6,
             "onset_f1_free_running": 0.5, "kl_nats": 20.0, "elbo_nats_per_step": -1.0,
             "sample_note_density_rel_err": 0.1, "sample_polyphony_rel_err": 0.1, "sample_pitch_class_l1": 0.1,
             "interpolation": {"latent": walk, "data_space": walk}}
@@ -80,9 +91,13 @@ def row(config, free, mono):
 def test_targets_hold_the_hierarchical_row_against_the_flat_one():
     runs = [row("lstm_vae-16bar", 0.62, 0.5), row("hier_vae-16bar", 0.86, 0.95)]
     checks = {t["name"]: t["met"] for t in bench.targets(runs)}
-    assert all(checks.values()) and len(checks) == 3
-    runs[1] = row("hier_vae-16bar", 0.70, 0.95)  # 0.08 above flat, below 0.85
+    assert all(checks.values()) and len(checks) == 5
+    assert checks["hier free-running event accuracy (melody)"] and checks["hier minus flat free-running step accuracy"]
+    runs[1] = row("hier_vae-16bar", 0.70, 0.95)  # 0.08 above flat; 0.70 strict, 0.80 in events: both below 0.85
     assert not any(t["met"] for t in bench.targets(runs) if "accuracy" in t["name"])
+    values = {t["name"]: t["value"] for t in bench.targets(runs)}
+    assert values["hier free-running event accuracy (melody)"] == pytest.approx(0.8)
+    assert values["hier minus flat free-running event accuracy"] == 0.08
     result = {"command": "python benchmarks/long_form.py", "date": "d", "machine": "m", "total_seconds": 60,
               "runs": runs, "targets": bench.targets(runs),
               "probes": [{"config": "lstm_vae-16bar", "bars": 16, "steps": 256, "seconds_per_batch": 1.0,
@@ -90,6 +105,7 @@ def test_targets_hold_the_hierarchical_row_against_the_flat_one():
     md = bench.markdown(result)
     assert "| hier_vae-16bar | nottingham/melody |" in md and "**no**" in md and "| 16 | 256 |" in md
     assert "free accuracy (sampled)" in md and "| 0.700 | 0.350 |" in md  # greedy, then sampled
+    assert "| hier_vae-16bar | nottingham/melody | 0.950 | 0.800 | 0.450 | 0.600 |" in md  # the event table
 
 
 def test_a_missing_data_folder_is_one_line_and_exit_2(tmp_path):

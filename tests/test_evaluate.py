@@ -117,7 +117,9 @@ def test_evaluate_writes_metrics_and_plots(trained_run, midi_folder, tmp_path, c
         for stat in ("precision", "recall", "f1"):
             assert metrics[f"frame_{stat}_{mode}"] == metrics[f"{mode}_{stat}"]
     assert metrics["onset_tolerance_steps"] == 0.5
-    for mode in ("teacher_forced", "free_running"):  # MusicVAE's measure: the whole step equals the input's
+    for key in ("teacher_forced", "free_running", "no_event_baseline"):  # MusicVAE's measure on its events
+        assert 0.0 <= metrics[f"event_accuracy_{key}"] <= 1.0, key
+    for mode in ("teacher_forced", "free_running"):  # the strict form: the whole step equals the input's
         by_position = metrics["step_accuracy_by_position"][mode]
         assert len(by_position) == 32 and all(0.0 <= v <= 1.0 for v in by_position)
         assert metrics[f"step_accuracy_{mode}"] == pytest.approx(np.mean(by_position))

@@ -98,3 +98,51 @@ def test_a_roll_with_onsets_keeps_the_repeated_notes_a_binary_roll_merges():
     held = notes_to_roll([[60, 0, 8]], onsets, 8)[0][None]  # the same cells, struck once
     assert onset_precision_recall_f1(note_counts(truth, truth, onsets)) == (1.0, 1.0, 1.0)
     assert onset_precision_recall_f1(note_counts(truth, held, onsets))[1] == 0.5
+
+
+ONSETS = PianoRoll(steps_per_beat=4, min_pitch=60, num_pitches=4, segment_steps=8, onsets=True)
+
+
+def onset_roll(*notes):
+    """One segment [1, 8, 8] of ONSETS (frames, then onsets) with notes (column, onset, offset)."""
+    x = np.zeros((1,) + ONSETS.shape, bool)
+    for column, on, off in notes:
+        x[0, on:off, column] = True
+        x[0, on, ONSETS.num_pitches + column] = True
+    return x
+
+
+def test_melody_events_are_musicvaes_note_on_note_off_and_no_event():
+    # D held 2 steps, silence, E struck twice (a repeat), then G struck: note-ons where notes start
+    # (the repeat too), a note-off where silence starts, no event while a note or a silence goes on.
+    x = onset_roll((2, 0, 2), (3, 3, 4), (3, 4, 6), (1, 6, 8))
+    on, off, none = nm.NOTE_ON, nm.NOTE_OFF, nm.NO_EVENT
+    assert nm.melody_events(x, ONSETS).tolist() == [[on + 2, none, off, on + 3, on + 3, none, on + 1, none]]
+    assert nm.top_line(x, ONSETS).tolist() == [[2, 2, -1, 3, 3, 3, 1, 1]]
+    # Without onset cells a pitch change still strikes, but the repeat merges into one note.
+    assert nm.melody_events(x[..., :4], REP).tolist() == [[on + 2, none, off, on + 3, none, none, on + 1, none]]
+    # The top line of a chord is its highest pitch; a roll that starts mid-note strikes at step 0.
+    chord = roll((0, 0, 8), (3, 0, 4))
+    assert nm.melody_events(chord, REP).tolist() == [[on + 3, none, none, none, on + 0, none, none, none]]
+
+
+def test_event_accuracy_forgives_a_wrong_pitch_on_held_steps_but_not_on_the_strike():
+    truth = onset_roll((2, 0, 4), (1, 4, 8))
+    wrong = onset_roll((3, 0, 4), (1, 4, 8))  # the first note a tone too high
+    counts = nm.event_counts(truth, truth, wrong, ONSETS)
+    # teacher-forced = the truth: 8 of 8; free: only the first step differs (a held step is "no
+    # event" whatever its pitch); 6 of 8 true steps are no events; 8 steps.
+    assert counts.tolist() == [8, 7, 6, 8]
+    step = ((wrong > 0.5) == (truth > 0.5)).all(axis=-1).sum()
+    assert step == 4  # the step accuracy counts all four steps of the wrong note
+
+
+def test_teacher_forced_events_are_read_against_the_true_step_before():
+    # Each teacher-forced step is a guess given the true steps before it: a guess that holds the
+    # true note on step 1 is "no event", even where the guess at step 0 was silence.
+    truth = onset_roll((2, 0, 4))
+    teacher = onset_roll((2, 1, 4))
+    teacher[0, 1, ONSETS.num_pitches + 2] = False  # step 1 holds column 2, as the truth does
+    counts = nm.event_counts(truth, teacher, truth, ONSETS)
+    assert counts.tolist() == [7, 8, 6, 8]  # only step 0 (silence against a strike) is wrong
+    assert (nm.melody_events(teacher, ONSETS)[0, 1] == nm.NOTE_ON + 2)  # read against itself: a strike

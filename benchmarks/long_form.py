@@ -4,6 +4,7 @@ embedding per bar) on 16 bars of 4/4, same data, split and training budget.
 
     python benchmarks/long_form.py                       # Nottingham melodies, ~45 min on 2 cores
     python benchmarks/long_form.py --full --minutes 80   # also the full files with a NADE output
+    python benchmarks/long_form.py --rows full           # only the full files -> long_form_full.{json,md}
     python benchmarks/long_form.py --quick               # tiny models, a smoke test
     python benchmarks/long_form.py --set model.decoder_units=1024 ...   # larger models (a GPU)
 
@@ -28,7 +29,7 @@ mguv's file split (no tune on both sides), 15% validation, seed 0. Each row trai
   end tune with probability alpha, MusicVAE's baseline).
 
 Writes docs/results/long_form.json, docs/results/long_form.md and figures under
-docs/results/long_form/. Trained on Nottingham (GPL): nothing here is shipped.
+docs/results/long_form/ (``--rows full``: long_form_full.json, .md and long_form_full/). Trained on Nottingham (GPL): nothing here is shipped.
 """
 
 import argparse
@@ -54,6 +55,9 @@ FLAT, HIER = "lstm_vae-16bar", "hier_vae-16bar"
 ROWS = ((FLAT, "melody", 0.5), (HIER, "melody", 0.5))
 FULL_ROWS = ((FLAT, "melody", 0.25), (HIER, "melody", 0.25), (FLAT + "-nade", "full", 0.25),
              (HIER + "-nade", "full", 0.25))
+FULL_ONLY_ROWS = ((FLAT + "-nade", "full", 0.5), (HIER + "-nade", "full", 0.5))
+# --rows: the plan, and the name of its results (STEM.json, STEM.md, figures in STEM/).
+PLANS = {"melody": (ROWS, "long_form"), "full": (FULL_ONLY_ROWS, "long_form_full"), "all": (FULL_ROWS, "long_form")}
 TINY = ["model.latent_dim=8", "model.encoder_units=16", "model.decoder_units=16", "epochs=1", "batch_size=16",
         "model.nade_units=8"]
 DATA_SETS = ["val_fraction=0.15", "seed=0", "split=file"]
@@ -126,8 +130,22 @@ def run_probe(name, bars, sets):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def hamming_walks(model, x, rng, pairs=PAIRS, points=POINTS):
-    """Latent and data-space walks between ``pairs`` random pairs of tunes x bool [n, steps, channels].
+def compiled_decoders(model, rep):
+    """Greedy and sampled decoding of a VAE in one graph each (``decoder.generate`` runs step by step
+    in Python, which with a NADE output is seconds per batch): {"greedy": z float32 [batch, latent]
+    -> roll [batch, *rep.shape], "sampled": (z, noise uniform [batch, *rep.shape]) -> roll}."""
+    import tensorflow as tf
+
+    z_spec = tf.TensorSpec([None, model.latent_dim], tf.float32)
+    greedy = tf.function(lambda z: model.decoder.generate(z)[1], input_signature=[z_spec])
+    sampled = tf.function(lambda z, noise: model.decoder.generate(z, noise=noise)[1],
+                          input_signature=[z_spec, tf.TensorSpec((None,) + rep.shape, tf.float32)])
+    return {"greedy": greedy, "sampled": sampled}
+
+
+def hamming_walks(model, x, rng, pairs=PAIRS, points=POINTS, decode=None):
+    """Latent and data-space walks between ``pairs`` random pairs of tunes x bool [n, steps, channels];
+    ``decode`` maps z [batch, latent] to rolls (default: ``model.decoder.generate``, greedy).
 
     Returns {"latent": distances [pairs, points], "data": [pairs, points]}: the fraction of cells
     that differ from the start tune at each point (alpha = 0 .. 1)."""
@@ -140,7 +158,8 @@ def hamming_walks(model, x, rng, pairs=PAIRS, points=POINTS):
     za = np.asarray(model.encode(a, training=False)[0])
     zb = np.asarray(model.encode(b, training=False)[0])
     path = np.stack([latent_path(za[i], zb[i], points) for i in range(pairs)])      # [pairs, points, latent]
-    _, rolls = model.decoder.generate(path.reshape(pairs * points, -1))
+    decode = decode or (lambda z: model.decoder.generate(z)[1])
+    rolls = decode(path.reshape(pairs * points, -1).astype(np.float32))
     rolls = np.asarray(rolls).reshape((pairs, points) + x.shape[1:]) > 0.5
     alphas = np.linspace(0.0, 1.0, points)
     take_b = rng.random((pairs, points) + x.shape[1:]) < alphas[None, :, None, None]
@@ -149,16 +168,18 @@ def hamming_walks(model, x, rng, pairs=PAIRS, points=POINTS):
     return {"latent": (rolls != start).mean(axis=(2, 3)), "data": (data_walk != start).mean(axis=(2, 3))}
 
 
-def sampled_accuracy(model, x, rep, rng, draws=SAMPLED_DRAWS, batch_size=64):
+def sampled_accuracy(model, x, rep, rng, draws=SAMPLED_DRAWS, batch_size=64, decode=None):
     """MusicVAE's "sampling" reconstruction accuracy of tunes x bool [n, steps, rep.channels]: z
     drawn from the posterior and every step drawn from the decoder (temperature 1, its own draws fed
     back), ``draws`` times per tune -> {"step": the share of steps whose every channel equals the
     input's, "event": the share whose MusicVAE melody event (``mguv.note_metrics.melody_events``)
-    equals the input's}, fractions in [0, 1]."""
+    equals the input's}, fractions in [0, 1]. ``decode`` maps (z, noise) to rolls (default:
+    ``model.decoder.generate``)."""
     import numpy as np
 
     from mguv.note_metrics import melody_events
 
+    decode = decode or (lambda z, noise: model.decoder.generate(z, noise=noise)[1])
     same, same_event, total = 0, 0, 0
     for start in range(0, len(x), batch_size):
         xb = np.asarray(x[start:start + batch_size], np.float32)
@@ -167,7 +188,7 @@ def sampled_accuracy(model, x, rep, rng, draws=SAMPLED_DRAWS, batch_size=64):
         for _ in range(draws):
             z = (mean + np.exp(0.5 * logvar) * rng.standard_normal(mean.shape)).astype(np.float32)
             noise = rng.random(xb.shape).astype(np.float32)
-            roll = np.asarray(model.decoder.generate(z, noise=noise)[1]) > 0.5
+            roll = np.asarray(decode(z, noise)) > 0.5
             same += int((roll == (xb > 0.5)).all(axis=-1).sum())
             same_event += int((melody_events(roll, rep) == events).sum())
             total += xb.shape[0] * xb.shape[1]
@@ -202,8 +223,10 @@ def score_row(name, variant, run, summary, seed, figure=None):
     metrics = evaluate_run(run, iw_samples=0)
     model, config, specs, _ = load_run(run)
     data, _, val_idx = prepare_data(config, specs, progress=False)
-    walks = hamming_walks(model, data.x[val_idx], np.random.default_rng(seed))
-    sampled = sampled_accuracy(model, data.x[val_idx], config.representation, np.random.default_rng(seed))
+    decoders = compiled_decoders(model, config.representation)
+    walks = hamming_walks(model, data.x[val_idx], np.random.default_rng(seed), decode=decoders["greedy"])
+    sampled = sampled_accuracy(model, data.x[val_idx], config.representation, np.random.default_rng(seed),
+                               decode=decoders["sampled"])
     if figure:
         sample_figure(model, config.representation, figure, seed, tune=data.x[val_idx[len(val_idx) // 2]])
     prior = metrics["prior_samples"]
@@ -295,7 +318,9 @@ def markdown(result):
         "before it, free-running (greedy) = greedy decoding from the posterior mean, free-running (sampled) = MusicVAE's "
         "sampling accuracy: z drawn from the posterior and every step drawn from the decoder, 3 draws per tune; "
         "the targets are judged on the greedy figures, under both measures. The melody models give one class per "
-        "step (rest, a pitch held, a pitch struck) and read the tune bar by bar (`mguv.configs.long_form`).",
+        "step (rest, a pitch held, a pitch struck) and read the tune bar by bar (`mguv.configs.long_form`); "
+        "the `-nade` models of the full files (melody and chords) draw the notes of a step with a NADE, and their "
+        "event accuracy is that of the top line.",
         "",
         "| config | data | params | train min | epochs | TF accuracy | free accuracy (greedy) "
         "| free accuracy (sampled) | free onset F1 | KL nats | ELBO nats/step | density err | polyphony err | PC L1 "
@@ -321,6 +346,8 @@ def markdown(result):
     lines += ["", "## Targets", "", "| target | value | wanted | met |", "|---|---:|---|---|"]
     for t in result["targets"]:
         lines.append(f"| {t['name']} | {t['value']} | {t['target']} | {'yes' if t['met'] else '**no**'} |")
+    if not result["targets"]:
+        lines.append("| none here: the targets are the melody models' (`--rows melody`) | | | |")
     lines += ["", "## Time and memory per training step (fresh process each, random rolls, same batch)", "",
               "| config | bars | steps | s per batch | us per step | peak memory MB |", "|---|---:|---:|---:|---:|---:|"]
     for p in result["probes"]:
@@ -338,9 +365,12 @@ def markdown(result):
             lines.append(f"| {r['config']} | {kind} | {walk['monotonic_share']:.2f} | "
                          f"{walk['strictly_rising_share']:.2f} | {walk['step_cv_median']:.2f} | "
                          f"{', '.join(f'{v:.3f}' for v in walk['mean_distance_by_point'])} |")
-    lines += ["", "Accuracy by position:", "", "![accuracy by position](long_form/accuracy_by_position.png)", "",
-              "The hierarchical model: a 16-bar prior sample, and a validation tune with its free-running "
-              "reconstruction:", "", f"![sample](long_form/{HIER}-sample.png)", ""]
+    stem = result.get("stem", "long_form")
+    lines += ["", "Accuracy by position:", "", f"![accuracy by position]({stem}/accuracy_by_position.png)", ""]
+    for r in rows:
+        if r["family"] == "hier_vae":
+            lines += [f"`{r['config']}` ({r['data']}): a 16-bar prior sample, and a validation tune with its "
+                      "free-running reconstruction:", "", f"![sample]({stem}/{r['config']}-sample.png)", ""]
     return "\n".join(lines)
 
 
@@ -369,7 +399,9 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--data", default=DEFAULT_DATA, help="the Nottingham MIDI folder")
     p.add_argument("--minutes", type=float, default=40.0, help="training budget of all rows together")
-    p.add_argument("--full", action="store_true", help="also the full files (melody + chords) with a NADE output")
+    p.add_argument("--rows", choices=sorted(PLANS), default="melody",
+                   help="the melody files, the full files (melody + chords, NADE output) or both")
+    p.add_argument("--full", action="store_true", help="the same as --rows all")
     p.add_argument("--quick", action="store_true", help="tiny models, seconds per row (a smoke test)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a setting of the rows whose model has it, e.g. model.decoder_units=1024 (repeatable)")
@@ -380,7 +412,9 @@ def main(argv=None):
         raise UsageError(f"--data {args.data}: no such folder (the Nottingham MIDI dataset)")
     if args.minutes <= 0:
         raise UsageError(f"--minutes {args.minutes:g}: must be positive")
-    rows_planned = FULL_ROWS if args.full else ROWS
+    if args.full:
+        args.rows = "all"
+    rows_planned, stem = PLANS[args.rows]
     for assignment in args.set:
         if not any(assignment in row_sets(name, [assignment]) for name, _, _ in rows_planned):
             raise UsageError(f"--set {assignment}: no model of the benchmark has that setting")
@@ -396,7 +430,7 @@ def main(argv=None):
     from mguv.training.run import train
 
     start = time.time()
-    figures = os.path.join(args.out, "long_form")
+    figures = os.path.join(args.out, stem)
     os.makedirs(figures, exist_ok=True)
     rows = []
     for name, variant, share, config in plan:
@@ -405,26 +439,28 @@ def main(argv=None):
         print(f"== {name} on {variant}: {share * args.minutes:.1f} min of training", file=sys.stderr)
         summary = train(config, [spec(variant, args.data)], run, num_samples=4, verbose=2,
                         callbacks=[TimeBudget(share * args.minutes * 60)])
-        figure = os.path.join(figures, f"{HIER}-sample.png") if name == HIER else None
+        figure = os.path.join(figures, f"{name}-sample.png") if config.model.family == "hier_vae" else None
         rows.append(score_row(name, variant, run, summary, seed=0, figure=figure))
     plot_positions(rows, os.path.join(figures, "accuracy_by_position.png"),
                    int(configs.get(FLAT).representation.steps_per_bar))
+    probed = list(dict.fromkeys(name for name, *_ in plan if name.endswith("-nade") == (args.rows == "full")))
     probes = [run_probe(name, bars, (tiny(name) if args.quick else []) + row_sets(name, args.set))
-              for name in (FLAT, HIER) for bars in (2, 16)]
-    hier = next((r for r in rows if r["config"] == HIER), rows[-1])
+              for name in probed for bars in (2, 16)]
+    hier = next((r for r in rows if r["config"] == HIER), next(r for r in rows if r["family"] == "hier_vae"))
     result = {
-        "command": "python benchmarks/long_form.py" + (" --quick" if args.quick else "") + (" --full" if args.full else "")
+        "command": "python benchmarks/long_form.py" + (" --quick" if args.quick else "")
+                   + (f" --rows {args.rows}" if args.rows != "melody" else "")
                    + (f" --minutes {args.minutes:g}" if args.minutes != 40.0 else "")
                    + "".join(f" --set {a}" for a in args.set),
         "date": time.strftime("%Y-%m-%d"),
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores",
-        "runs": rows, "targets": targets(rows), "probes": probes,
+        "runs": rows, "targets": targets(rows), "probes": probes, "stem": stem,
         "interpolation_monotonic_share": hier["interpolation"]["latent"]["monotonic_share"],
         "interpolation_pairs": PAIRS, "interpolation_points": POINTS,
         "total_seconds": round(time.time() - start, 1),
     }
-    write_json(os.path.join(args.out, "long_form.json"), result)
-    write_text(os.path.join(args.out, "long_form.md"), markdown(result))
+    write_json(os.path.join(args.out, f"{stem}.json"), result)
+    write_text(os.path.join(args.out, f"{stem}.md"), markdown(result))
     print(markdown(result))
     return 0
 

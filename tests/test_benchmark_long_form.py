@@ -37,6 +37,16 @@ def test_walks_start_at_the_start_tune_in_data_space():
     assert walks["latent"].shape == walks["data"].shape == (5, 4)
     assert (walks["data"][:, 0] == 0).all() and (walks["data"][:, -1] > 0).all()
     assert ((0 <= walks["latent"]) & (walks["latent"] <= 1)).all()
+    # The compiled decoders the benchmark scores with decode as generate does, greedy and sampled.
+    decoders = bench.compiled_decoders(model, config.representation)
+    z = np.random.default_rng(2).standard_normal((3, model.latent_dim)).astype(np.float32)
+    noise = np.random.default_rng(3).random((3,) + config.representation.shape).astype(np.float32)
+    np.testing.assert_array_equal(np.asarray(decoders["greedy"](z)) > 0.5,
+                                  np.asarray(model.decoder.generate(z)[1]) > 0.5)
+    np.testing.assert_array_equal(np.asarray(decoders["sampled"](z, noise)) > 0.5,
+                                  np.asarray(model.decoder.generate(z, noise=noise)[1]) > 0.5)
+    compiled = bench.hamming_walks(model, x, np.random.default_rng(1), pairs=5, points=4, decode=decoders["greedy"])
+    np.testing.assert_array_equal(compiled["latent"], walks["latent"])
 
 
 class _EchoModel:
@@ -106,6 +116,19 @@ def test_targets_hold_the_hierarchical_row_against_the_flat_one():
     assert "| hier_vae-16bar | nottingham/melody |" in md and "**no**" in md and "| 16 | 256 |" in md
     assert "free accuracy (sampled)" in md and "| 0.700 | 0.350 |" in md  # greedy, then sampled
     assert "| hier_vae-16bar | nottingham/melody | 0.950 | 0.800 | 0.450 | 0.600 |" in md  # the event table
+    assert "](long_form/hier_vae-16bar-sample.png)" in md and "](long_form/accuracy_by_position.png)" in md
+
+
+def test_the_full_files_plan_writes_its_own_results_beside_the_melody_ones():
+    (rows, stem), (melody_rows, melody_stem) = bench.PLANS["full"], bench.PLANS["melody"]
+    assert stem != melody_stem and sum(share for *_, share in rows) == sum(share for *_, share in melody_rows) == 1
+    assert {configs.get(name).model.output for name, *_ in rows} == {"nade"}
+    nade = dict(row("hier_vae-16bar-nade", 0.3, 0.5), data="nottingham")
+    result = {"command": "c", "date": "d", "machine": "m", "total_seconds": 60, "runs": [nade], "targets": [],
+              "probes": [], "stem": stem}
+    md = bench.markdown(result)
+    assert f"]({stem}/hier_vae-16bar-nade-sample.png)" in md and f"]({stem}/accuracy_by_position.png)" in md
+    assert bench.targets([nade]) == [] and "the targets are the melody models'" in md
 
 
 def test_a_missing_data_folder_is_one_line_and_exit_2(tmp_path):

@@ -38,7 +38,11 @@ def test_the_16_bar_configs_have_a_conductor_embedding_per_bar():
     # Melodies are one class per step, read bar by bar; the NADE variants are for melody and chords.
     assert flat.model.output == hier.model.output == "melody"
     assert flat.model.encoder_subsequences == hier.model.encoder_subsequences == 16
-    assert configs.get("hier_vae-16bar-nade").model.output == "nade"
+    for name in ("lstm_vae-16bar-nade", "hier_vae-16bar-nade"):
+        nade = configs.get(name)
+        assert nade.model.output == "nade" and nade.representation.segment_bars == 16
+        # Chords reach below the melodies' C3: the full files keep C2..B5.
+        assert (nade.representation.min_pitch, nade.representation.max_pitch) == (36, 83)
 
 
 @pytest.fixture(scope="module")

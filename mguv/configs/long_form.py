@@ -15,7 +15,7 @@ Training sees each window in a random key (up to 5 semitones either way, never p
 of range): 450 training tunes are few, and without it a 16-bar model overfits within 10 minutes.
 The flat and the hierarchical model share the encoder, the latent, the lower LSTM and the recipe,
 so the conductor is the difference. The ``-nade`` variants are for melody and chords (a NADE over
-the notes of a step).
+the notes of a step, pitches C2..B5).
 """
 
 import dataclasses
@@ -28,6 +28,9 @@ from mguv.configs.schema import Config, TrainConfig
 BARS = 16
 BATCH = 16  # 4x the updates of 64 per epoch at about the same time per epoch on 2 cores
 LONG16 = representations.PianoRoll(onsets=True, segment_bars=BARS, hop_steps=2 * 16)
+# Melody and chords: the chords of the Nottingham files reach down to C2 (a third of their notes lie
+# below the melodies' C3), so the full files get C2..B5, as the chorales do.
+FULL16 = dataclasses.replace(LONG16, min_pitch=36, num_pitches=48)
 _TRAIN = TrainConfig(epochs=200, batch_size=BATCH, learning_rate=1e-3, weight_decay=1e-4, clipnorm=1.0, beta=0.2,
                      free_bits=128.0, beta_warmup_steps=500, pos_weight=1.0, split="file", early_stopping_patience=8,
                      transpose=5)
@@ -59,5 +62,6 @@ for _name in ("lstm_vae-16bar", "hier_vae-16bar"):
         name=f"{_name}-nade",
         description=_base.description.replace("16-bar melodies", "16 bars of melody and chords").replace(
             ", one class per step", "") + " With a NADE output: the notes of a step are drawn knowing each other.",
+        representation=FULL16,
         model=dataclasses.replace(_base.model, output="nade", nade_units=64),
     ))

@@ -29,7 +29,8 @@ mguv's file split (no tune on both sides), 15% validation, seed 0. Each row trai
   end tune with probability alpha, MusicVAE's baseline).
 
 Writes docs/results/long_form.json, docs/results/long_form.md and figures under
-docs/results/long_form/ (``--rows full``: long_form_full.json, .md and long_form_full/). Trained on Nottingham (GPL): nothing here is shipped.
+docs/results/long_form/ (``--rows full``: long_form_full.json, .md and long_form_full/). Trained
+on Nottingham (GPL): nothing here is shipped.
 """
 
 import argparse
@@ -338,7 +339,8 @@ def markdown(result):
             f"{r['sample_pitch_class_l1']:.3f} | {walk['latent']['monotonic_share']:.2f} / "
             f"{walk['data_space']['monotonic_share']:.2f} |")
     lines += ["", "## MusicVAE's event accuracy", "",
-              "| config | data | TF | free (greedy) | free (sampled) | always \"no event\" |", "|---|---|---:|---:|---:|---:|"]
+              "| config | data | TF | free (greedy) | free (sampled) | always \"no event\" |",
+              "|---|---|---:|---:|---:|---:|"]
     for r in rows:
         lines.append(f"| {r['config']} | {r['data']} | {r['accuracy_events_teacher_forced']:.3f} | "
                      f"{r['accuracy_events_free_running']:.3f} | {r['accuracy_events_free_running_sampled']:.3f} | "

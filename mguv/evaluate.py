@@ -96,11 +96,11 @@ def score_segments(model, rep, x, batch_size=DEFAULT_BATCH_SIZE, progress=False)
     most likely class for the melody output) and the free-running roll = greedy decoding from mu;
     ``step_accuracy_{teacher_forced,free_running}``, MusicVAE's accuracy made strict: the share
     of steps whose every channel equals the input's, and ``step_accuracy_by_position`` the same
-    per step of the segment; ``event_accuracy_{teacher_forced,free_running}``, the same over
-    MusicVAE's melody events of the top line (``note_metrics.melody_events``; a held note counts
-    whatever its pitch), beside ``event_accuracy_no_event_baseline`` (always "no event"); ``arrays`` holds what the plots need: "mean" float32 [segments,
-    latent] (mu), "density" [segments] (fraction of active cells), "kl_per_dim" [latent] nats,
-    "pitch_f1" and "pitch_support" [pitches].
+    per step of the segment; ``event_accuracy_{teacher_forced,free_running}`` over MusicVAE's
+    events of the top line (``note_metrics.melody_events``: a held note counts whatever its pitch)
+    and ``event_accuracy_no_event_baseline`` (always "no event"); ``arrays`` holds what the plots
+    need: "mean" float32 [segments, latent] (mu), "density" [segments] (fraction of active cells),
+    "kl_per_dim" [latent] nats, "pitch_f1" and "pitch_support" [pitches].
     """
     n = len(x)
     score = _batch_scorer(model, rep)

@@ -103,6 +103,12 @@ def top_line(roll, rep):
     return np.where(frames.any(axis=-1), highest, -1).astype(np.int64)
 
 
+def step_before(top):
+    """The top line of the step before each step: top int [..., steps] -> int64 [..., steps], -1
+    (silence) before step 0."""
+    return np.concatenate([np.full(top.shape[:-1] + (1,), -1), top[..., :-1]], axis=-1).astype(np.int64)
+
+
 def melody_events(roll, rep, before=None):
     """MusicVAE's melody events of the top line of rolls [..., steps, rep.channels].
 
@@ -122,7 +128,7 @@ def melody_events(roll, rep, before=None):
     roll = np.asarray(roll)
     top = top_line(roll, rep)
     if before is None:
-        before = np.concatenate([np.full(top.shape[:-1] + (1,), -1), top[..., :-1]], axis=-1)
+        before = step_before(top)
     struck = top != before
     if rep.onsets:
         onsets = roll[..., rep.num_pitches:] > 0.5
@@ -145,9 +151,8 @@ def event_counts(truth, teacher, free, rep):
       int64 [4]: steps whose event equals the truth's, teacher-forced and free-running; steps where
       the truth has no event (the accuracy of always predicting "no event"); all steps.
     """
-    true_top = top_line(truth, rep)
-    before = np.concatenate([np.full(true_top.shape[:-1] + (1,), -1), true_top[..., :-1]], axis=-1)
-    events = melody_events(truth, rep)
+    before = step_before(top_line(truth, rep))
+    events = melody_events(truth, rep, before)
     return np.array([(melody_events(teacher, rep, before) == events).sum(),
                      (melody_events(free, rep) == events).sum(), (events == NO_EVENT).sum(), events.size],
                     np.int64)

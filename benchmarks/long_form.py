@@ -7,6 +7,7 @@ embedding per bar) on 16 bars of 4/4, same data, split and training budget.
     python benchmarks/long_form.py --rows full           # only the full files -> long_form_full.{json,md}
     python benchmarks/long_form.py --quick               # tiny models, a smoke test
     python benchmarks/long_form.py --set model.decoder_units=1024 ...   # larger models (a GPU)
+    python benchmarks/long_form.py --set model.input_dropout=1.0 --stem long_form_inputless
 
 Data: ``nottingham/melody`` (the melody files) from ``--data`` (default ../shared/data/nottingham),
 16-bar segments of the 4/4 tunes cut at bar lines, one starting every 2 bars, with onsets;
@@ -409,6 +410,8 @@ def main(argv=None):
                    help="override a setting of the rows whose model has it, e.g. model.decoder_units=1024 (repeatable)")
     p.add_argument("--runs", default="runs/long_form", help="where the runs go")
     p.add_argument("--out", default=os.path.join(ROOT, "docs", "results"), help="where the results go")
+    p.add_argument("--stem", help="name the results STEM.json, STEM.md, STEM/ (default: long_form, or "
+                                  "long_form_full for --rows full), e.g. for a run with --set")
     args = p.parse_args(argv)
     if not os.path.isdir(args.data):
         raise UsageError(f"--data {args.data}: no such folder (the Nottingham MIDI dataset)")
@@ -417,6 +420,9 @@ def main(argv=None):
     if args.full:
         args.rows = "all"
     rows_planned, stem = PLANS[args.rows]
+    stem = args.stem or stem
+    if os.sep in stem or not stem.strip("."):
+        raise UsageError(f"--stem {stem}: a file name, without folders")
     for assignment in args.set:
         if not any(assignment in row_sets(name, [assignment]) for name, _, _ in rows_planned):
             raise UsageError(f"--set {assignment}: no model of the benchmark has that setting")
@@ -453,7 +459,8 @@ def main(argv=None):
         "command": "python benchmarks/long_form.py" + (" --quick" if args.quick else "")
                    + (f" --rows {args.rows}" if args.rows != "melody" else "")
                    + (f" --minutes {args.minutes:g}" if args.minutes != 40.0 else "")
-                   + "".join(f" --set {a}" for a in args.set),
+                   + "".join(f" --set {a}" for a in args.set)
+                   + (f" --stem {args.stem}" if args.stem else ""),
         "date": time.strftime("%Y-%m-%d"),
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores",
         "runs": rows, "targets": targets(rows), "probes": probes, "stem": stem,

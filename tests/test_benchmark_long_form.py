@@ -149,3 +149,11 @@ def test_set_scales_the_rows_that_have_the_setting_and_a_bad_one_is_one_line_and
                            "--set", "model.no_such_thing=1"], capture_output=True, text=True, timeout=300)
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0 and "no_such_thing" in done.stderr
+
+
+def test_a_stem_with_folders_or_a_bad_input_dropout_is_one_line_and_exit_2(tmp_path):
+    for extra, message in ((["--stem", "a/b"], "--stem a/b"), (["--set", "model.input_dropout=2"], "input_dropout")):
+        done = subprocess.run([sys.executable, str(REPO / "benchmarks" / "long_form.py"), "--data", str(tmp_path),
+                               *extra], capture_output=True, text=True, timeout=300)
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.strip().count("\n") == 0 and message in done.stderr

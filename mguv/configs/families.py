@@ -18,7 +18,11 @@ OUTPUTS = ("bernoulli", "nade", "melody")  # as mguv.models.nade.OUTPUTS; the co
 
 
 def check_output(model, outputs=OUTPUTS):
-    """A ``UsageError`` unless ``model.output`` is one of ``outputs`` and nade_units is positive."""
+    """A ``UsageError`` unless ``model.output`` is one of ``outputs``, nade_units is positive and
+    input_dropout is a probability."""
+    input_dropout = getattr(model, "input_dropout", 0.0)
+    if not 0.0 <= input_dropout <= 1.0:
+        raise UsageError(f"model.input_dropout={input_dropout}: must be in [0, 1] (1 = an inputless decoder)")
     if model.output not in outputs:
         raise UsageError(f"model.output={model.output!r}: choose one of {', '.join(outputs)}")
     if model.nade_units < 1:
@@ -86,7 +90,8 @@ class LstmVaeModel:
       decoder_units: LSTM units per decoder layer.
       decoder_layers: stacked decoder layers.
       dropout: input dropout inside every LSTM.
-      input_dropout: word dropout on the decoder's teacher-forced inputs (probability per step).
+      input_dropout: word dropout on the decoder's teacher-forced inputs (probability per step);
+        1 makes the decoder inputless: it reads every step from z, never from the steps before.
       scheduled_sampling: probability per step of feeding the decoder its own greedy prediction
         instead of the data in training (parallel scheduled sampling; 0 = teacher forcing).
       output: the decoder's distribution over the channels of a step: "bernoulli" (independent),

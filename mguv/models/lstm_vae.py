@@ -65,7 +65,10 @@ class LstmDecoder(keras.layers.Layer):
 
     Training uses teacher forcing: ``call(z, x)`` -> logits [batch, steps, pitches]. With
     ``input_dropout`` > 0, whole previous-step inputs are zeroed at random during training (word
-    dropout), which forces the decoder to rely on z. With ``scheduled_sampling`` > 0, training
+    dropout), which forces the decoder to rely on z; at 1 the decoder is inputless (Bowman et al.
+    2016): it never sees a previous step, in training or when it runs free, so every step is read
+    from z (through the state z sets) and free-running decoding is teacher-forced decoding. With
+    ``scheduled_sampling`` > 0, training
     runs the decoder twice (parallel scheduled sampling, Duckworth et al. 2019): the first,
     gradient-free pass predicts every step greedily, and each previous-step input of the second
     pass is that prediction instead of the data with this probability, so the decoder learns to
@@ -79,7 +82,8 @@ class LstmDecoder(keras.layers.Layer):
       units: LSTM units per layer.
       num_layers: stacked LSTM layers.
       dropout: input dropout of each LSTM layer.
-      input_dropout: probability of zeroing a teacher-forced previous step (0 = none).
+      input_dropout: probability of zeroing a teacher-forced previous step (0 = none, 1 =
+        inputless: no previous step is ever seen).
       pos_weight: weight of active cells in the BCE (>1 counters the ~95% of silent cells).
       scheduled_sampling: probability of feeding the decoder's own greedy prediction instead of
         the data as a previous step, in training (0 = pure teacher forcing).
@@ -130,6 +134,8 @@ class LstmDecoder(keras.layers.Layer):
         """z [batch, latent], x [batch, steps, pitches] -> logits [batch, steps, pitches]; ``first``
         [batch, pitches] is the input of step 0 (zeros when None)."""
         prev = self._shift(x, first)
+        if self.inputless:
+            return self._logits(z, ops.zeros_like(prev), training, x)
         if training and self.scheduled_sampling > 0:
             guess = self.greedy(ops.stop_gradient(self._logits(z, prev, training, x)))
             use = keras.random.uniform(ops.shape(prev)[:2], seed=self.seed_generator) < self.scheduled_sampling
@@ -138,6 +144,11 @@ class LstmDecoder(keras.layers.Layer):
             keep = keras.random.uniform(ops.shape(prev)[:2], seed=self.seed_generator) >= self.input_dropout
             prev = prev * ops.cast(keep, prev.dtype)[:, :, None]
         return self._logits(z, prev, training, x)
+
+    @property
+    def inputless(self):
+        """True when the decoder never sees a previous step (``input_dropout`` 1)."""
+        return self.input_dropout >= 1.0
 
     @staticmethod
     def _shift(x, first=None):
@@ -194,7 +205,7 @@ class LstmDecoder(keras.layers.Layer):
         """
         z = ops.convert_to_tensor(z, "float32")
         states = self._initial_states(z)
-        prev = (ops.zeros((ops.shape(z)[0], self.num_pitches), z.dtype) if first is None
+        prev = (ops.zeros((ops.shape(z)[0], self.num_pitches), z.dtype) if first is None or self.inputless
                 else ops.cast(first, z.dtype))
         temperature = ops.maximum(ops.convert_to_tensor(temperature, "float32"), 1e-4)
         offset = 0.0 if noise is None else math.log(self.pos_weight)
@@ -209,6 +220,8 @@ class LstmDecoder(keras.layers.Layer):
             p, prev = self._draw(h, None if noise is None else noise[:, t], temperature, offset)
             probs.append(p)
             roll.append(prev)
+            if self.inputless:
+                prev = ops.zeros_like(prev)
         return ops.stack(probs, axis=1), ops.stack(roll, axis=1)
 
     def reconstruction_loss(self, x, logits):

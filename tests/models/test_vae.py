@@ -6,6 +6,7 @@ import pytest
 import tensorflow as tf
 
 from mguv import configs
+from mguv.errors import UsageError
 from mguv.models.metrics import NoteScore, roll_scores
 from mguv.models.losses import gaussian_kl
 
@@ -147,3 +148,33 @@ def test_sampling_takes_the_pos_weight_offset_off_the_logits():
     np.testing.assert_array_equal(roll[:, 0], tf.cast(tf.sigmoid(first - 2.0) > noise[:, 0], tf.float32))
     _, greedy = decoder.generate(z)  # greedy keeps the trained threshold (logit > 0)
     np.testing.assert_array_equal(greedy[:, 0], tf.cast(first > 0, tf.float32))
+
+
+def test_an_inputless_decoder_reads_every_step_from_z_and_runs_free_as_teacher_forced():
+    z = tf.random.normal((4, TINY.model.latent_dim), seed=2)
+    x, other = tf.constant(data(4)), tf.constant(data(4, seed=5))
+    for output in ("bernoulli", "melody"):
+        model = configs.override(TINY, ["input_dropout=1.0", "dropout=0.0", f"model.output={output}"]).build_model()
+        decoder = model.decoder
+        assert decoder.inputless
+        # The previous steps are never seen, in training or not: any roll gives the same outputs.
+        np.testing.assert_allclose(decoder(z, x, training=True), decoder(z, other, training=False), atol=1e-6)
+        # Running free is then decoding every step greedily from z alone.
+        _, roll = decoder.generate(z)
+        np.testing.assert_array_equal(roll.numpy(), decoder.greedy(decoder(z, x)).numpy())
+    model = configs.override(TINY, ["input_dropout=0.5", "dropout=0.0"]).build_model()
+    assert not model.decoder.inputless
+    assert not np.allclose(model.decoder(z, x), model.decoder(z, other))
+    with pytest.raises(UsageError, match="input_dropout"):
+        configs.override(TINY, ["input_dropout=1.5"]).build_model()
+
+
+def test_an_inputless_hierarchical_decoder_trains_and_runs_free_as_teacher_forced():
+    config = configs.override(configs.get("hier_vae-tiny"), ["model.input_dropout=1.0", "model.dropout=0.0"])
+    model = config.build_model()
+    model.compile(optimizer=config.train.build_optimizer())
+    x = (np.random.default_rng(0).random((4,) + config.representation.shape) < 0.1).astype(np.float32)
+    assert np.isfinite(model.train_on_batch(x, return_dict=True)["loss"])
+    z = tf.random.normal((4, config.model.latent_dim), seed=3)
+    _, roll = model.decoder.generate(z)
+    np.testing.assert_array_equal(roll.numpy(), model.decoder.greedy(model.decoder(z, x)).numpy())

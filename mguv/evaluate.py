@@ -104,9 +104,8 @@ def score_segments(model, rep, x, batch_size=DEFAULT_BATCH_SIZE, progress=False)
     """
     n = len(x)
     score = _batch_scorer(model, rep)
-    teacher = np.zeros(4, np.int64)
-    free = np.zeros(4, np.int64)
-    copy = np.zeros(4, np.int64)
+    teacher, free, copy = (np.zeros(4, np.int64) for _ in range(3))
+    sees_truth = not getattr(model.decoder, "inputless", False)  # an inputless decoder never sees the steps before
     pitch = np.zeros((4, rep.num_pitches), np.int64)
     onsets = {"teacher_forced": np.zeros(3, np.int64), "free_running": np.zeros(3, np.int64)}
     same_step = {mode: np.zeros(rep.segment_steps, np.int64) for mode in onsets}  # per position
@@ -127,7 +126,7 @@ def score_segments(model, rep, x, batch_size=DEFAULT_BATCH_SIZE, progress=False)
         copy += metrics_eval.cell_counts(frames, metrics_eval.copy_first_step(frames))
         onsets["teacher_forced"] += note_metrics.note_counts(xb, out["teacher"], rep)
         onsets["free_running"] += note_metrics.note_counts(xb, out["free"], rep)
-        events += note_metrics.event_counts(xb, out["teacher"], out["free"], rep)
+        events += note_metrics.event_counts(xb, out["teacher"], out["free"], rep, sees_truth)
         for mode, key in (("teacher_forced", "teacher"), ("free_running", "free")):
             same_step[mode] += ((out[key] > 0.5) == (xb > 0.5)).all(axis=-1).sum(axis=0)
         kl_dim += out["kl_dim"].sum(axis=0)

@@ -137,7 +137,7 @@ def melody_events(roll, rep, before=None):
     return np.where((top < 0) & (before >= 0), NOTE_OFF, events).astype(np.int64)
 
 
-def event_counts(truth, teacher, free, rep):
+def event_counts(truth, teacher, free, rep, teacher_sees_truth=True):
     """Per-step event matches of MusicVAE's accuracy, summed over segments.
 
     Args:
@@ -146,6 +146,8 @@ def event_counts(truth, teacher, free, rep):
         read against the true step before).
       free: same shape: a free-running decoding.
       rep: the ``PianoRoll`` representation.
+      teacher_sees_truth: False for a decoder that never sees the steps before (inputless): its
+        teacher-forced steps are then read against its own step before, as the free-running ones are.
 
     Returns:
       int64 [4]: steps whose event equals the truth's, teacher-forced and free-running; steps where
@@ -153,6 +155,6 @@ def event_counts(truth, teacher, free, rep):
     """
     before = step_before(top_line(truth, rep))
     events = melody_events(truth, rep, before)
-    return np.array([(melody_events(teacher, rep, before) == events).sum(),
+    return np.array([(melody_events(teacher, rep, before if teacher_sees_truth else None) == events).sum(),
                      (melody_events(free, rep) == events).sum(), (events == NO_EVENT).sum(), events.size],
                     np.int64)

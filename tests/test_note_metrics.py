@@ -146,3 +146,6 @@ def test_teacher_forced_events_are_read_against_the_true_step_before():
     counts = nm.event_counts(truth, teacher, truth, ONSETS)
     assert counts.tolist() == [7, 8, 6, 8]  # only step 0 (silence against a strike) is wrong
     assert (nm.melody_events(teacher, ONSETS)[0, 1] == nm.NOTE_ON + 2)  # read against itself: a strike
+    # A decoder that never sees the steps before (inputless) is read against its own step before:
+    # step 1 is then a strike where the truth holds, so steps 0 and 1 are wrong.
+    assert nm.event_counts(truth, teacher, truth, ONSETS, teacher_sees_truth=False).tolist() == [6, 8, 6, 8]

@@ -163,6 +163,11 @@ class HierarchicalDecoder(keras.layers.Layer):
             return self._join(self.core(embeddings, parts, training=training, first=self._first_inputs(x)))
         return self._join(self.core(embeddings, parts, training=training))
 
+    @property
+    def inputless(self):
+        """True when the lower decoder never sees a previous step (``LstmDecoder.inputless``)."""
+        return getattr(self.core, "inputless", False)
+
     def generate(self, z, noise=None, temperature=1.0):
         """Free-running decoding (see ``LstmDecoder.generate``): z [batch, latent], noise uniform
         [batch, steps, pitches] or None for greedy -> (probs, roll), each [batch, steps, pitches]."""

@@ -176,5 +176,6 @@ def test_an_inputless_hierarchical_decoder_trains_and_runs_free_as_teacher_force
     x = (np.random.default_rng(0).random((4,) + config.representation.shape) < 0.1).astype(np.float32)
     assert np.isfinite(model.train_on_batch(x, return_dict=True)["loss"])
     z = tf.random.normal((4, config.model.latent_dim), seed=3)
+    assert model.decoder.inputless and not configs.get("hier_vae-tiny").build_model().decoder.inputless
     _, roll = model.decoder.generate(z)
     np.testing.assert_array_equal(roll.numpy(), model.decoder.greedy(model.decoder(z, x)).numpy())

@@ -67,12 +67,13 @@ class LstmDecoder(keras.layers.Layer):
     ``input_dropout`` > 0, whole previous-step inputs are zeroed at random during training (word
     dropout), which forces the decoder to rely on z; at 1 the decoder is inputless (Bowman et al.
     2016): it never sees a previous step, in training or when it runs free, so every step is read
-    from z (through the state z sets) and free-running decoding is teacher-forced decoding. With
-    ``scheduled_sampling`` > 0, training
-    runs the decoder twice (parallel scheduled sampling, Duckworth et al. 2019): the first,
-    gradient-free pass predicts every step greedily, and each previous-step input of the second
-    pass is that prediction instead of the data with this probability, so the decoder learns to
-    recover from its own mistakes as it must when it runs free.
+    from z (through the state z sets) and free-running decoding is teacher-forced decoding.
+
+    With ``scheduled_sampling`` > 0, training runs the decoder twice (parallel scheduled sampling,
+    Duckworth et al. 2019): the first, gradient-free pass predicts every step greedily, and each
+    previous-step input of the second pass is that prediction instead of the data with this
+    probability, so the decoder learns to recover from its own mistakes as it must when it runs
+    free.
 
     Generation runs free: ``generate(z, noise, temperature)`` feeds its own samples back.
 

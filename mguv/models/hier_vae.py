@@ -166,7 +166,7 @@ class HierarchicalDecoder(keras.layers.Layer):
     @property
     def inputless(self):
         """True when the lower decoder never sees a previous step (``LstmDecoder.inputless``)."""
-        return getattr(self.core, "inputless", False)
+        return self.core.inputless
 
     def generate(self, z, noise=None, temperature=1.0):
         """Free-running decoding (see ``LstmDecoder.generate``): z [batch, latent], noise uniform

@@ -134,9 +134,9 @@ class LstmDecoder(keras.layers.Layer):
     def call(self, z, x, training=False, first=None):
         """z [batch, latent], x [batch, steps, pitches] -> logits [batch, steps, pitches]; ``first``
         [batch, pitches] is the input of step 0 (zeros when None)."""
+        if self.inputless:  # the previous-step inputs are all zeros: x's shape, nothing to shift
+            return self._logits(z, ops.zeros_like(x), training, x)
         prev = self._shift(x, first)
-        if self.inputless:
-            return self._logits(z, ops.zeros_like(prev), training, x)
         if training and self.scheduled_sampling > 0:
             guess = self.greedy(ops.stop_gradient(self._logits(z, prev, training, x)))
             use = keras.random.uniform(ops.shape(prev)[:2], seed=self.seed_generator) < self.scheduled_sampling
